@@ -1,0 +1,3 @@
+//! One module per subcommand; each exposes `Args` and `run`.
+
+pub mod serve;

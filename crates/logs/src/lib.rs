@@ -1,0 +1,1 @@
+//! Log parsers: EVTX, JSON lines of Windows events, syslog → events.

@@ -1,0 +1,1 @@
+//! Sigma detection engine: parse → compile → match. No I/O.

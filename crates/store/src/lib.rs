@@ -1,0 +1,1 @@
+//! Storage: one repository layer over SQLite (embedded default) and PostgreSQL.

@@ -1,0 +1,1 @@
+//! Advisories (MSRC CVRF, CSAF, KEV, NVD), host inventories and vulnerability matching. No I/O.
