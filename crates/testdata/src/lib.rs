@@ -29,7 +29,10 @@ pub fn require(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: shared data {} is absent (set CANHGAC_SHARED_DATA to the data folder)", path.display());
+        eprintln!(
+            "skipped: shared data {} is absent (set CANHGAC_SHARED_DATA to the data folder)",
+            path.display()
+        );
         None
     }
 }

@@ -1,0 +1,477 @@
+//! The store conformance story, run against SQLite always and against PostgreSQL when
+//! `CANHGAC_TEST_POSTGRES_URL` is set (each run in a fresh database it creates and drops).
+
+use canhgac_model::{Actor, AssetInput, AssetStatus, Role, UnitId, UnitInput};
+use canhgac_store::{AssetQuery, AssetSort, AuditQuery, NewUser, Store, StoreError};
+use sqlx::Connection;
+
+async fn sqlite() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (Store::open_data_dir(dir.path()).await.unwrap(), dir)
+}
+
+/// A fresh PostgreSQL database for one test, or `None` (with the reason printed) when no server is configured.
+async fn postgres() -> Option<(Store, String, String)> {
+    let Ok(base) = std::env::var("CANHGAC_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "skipped: CANHGAC_TEST_POSTGRES_URL is not set, PostgreSQL half of the store suite not run"
+        );
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("canhgac_t_{}_{}", std::process::id(), rand_suffix());
+    let mut admin = sqlx::AnyConnection::connect(&base)
+        .await
+        .expect("connect to CANHGAC_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let url = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
+            format!("{}/{name}", &base[..i])
+        }
+        _ => format!("{base}/{name}"),
+    };
+    Some((Store::open(&url).await.unwrap(), base, name))
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+}
+
+async fn drop_pg(store: Store, base: &str, name: &str) {
+    store.pool().close().await;
+    if let Ok(mut admin) = sqlx::AnyConnection::connect(base).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut admin)
+            .await;
+    }
+}
+
+macro_rules! store_suite {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = super::sqlite().await;
+                    super::$name(&store).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some((store, base, db)) = super::postgres().await else { return };
+                    super::$name(&store).await;
+                    super::drop_pg(store, &base, &db).await;
+                }
+            )*
+        }
+    };
+}
+
+store_suite!(
+    bootstrap_and_login,
+    lockout_after_failures,
+    units_are_isolated,
+    asset_lifecycle,
+    import_is_all_or_nothing,
+    audit_chain_detects_tampering
+);
+
+struct World {
+    admin: Actor,
+    a_admin: Actor,
+    b_admin: Actor,
+    a: UnitId,
+    b: UnitId,
+}
+
+async fn admin_of(store: &Store) -> Actor {
+    let pw = store
+        .bootstrap("Sở Y tế Đồng Tháp", "admin")
+        .await
+        .unwrap()
+        .expect("first bootstrap gives a password");
+    store.login("admin", &pw).await.unwrap();
+    let s = store.login("admin", &pw).await.unwrap();
+    Actor {
+        user_id: s.user.id,
+        unit_id: s.user.unit_id,
+        role: s.user.role,
+    }
+}
+
+fn unit_input(code: &str, name: &str) -> UnitInput {
+    UnitInput {
+        code: code.into(),
+        name: name.into(),
+        kind: "public_hospital".into(),
+        ..Default::default()
+    }
+}
+
+async fn world(store: &Store) -> World {
+    let admin = admin_of(store).await;
+    let a = store
+        .create_unit(&admin, &unit_input("BVA", "Bệnh viện A"))
+        .await
+        .unwrap()
+        .id;
+    let b = store
+        .create_unit(&admin, &unit_input("BVB", "Bệnh viện B"))
+        .await
+        .unwrap()
+        .id;
+    let mk = |unit: UnitId, name: &str| NewUser {
+        unit_id: unit.0,
+        username: name.into(),
+        display_name: name.into(),
+        role: "unit_admin".into(),
+        password: "a long enough password".into(),
+        ..Default::default()
+    };
+    let (ua, _) = store.create_user(&admin, &mk(a, "admin.a")).await.unwrap();
+    let (ub, _) = store.create_user(&admin, &mk(b, "admin.b")).await.unwrap();
+    let actor = |u: &canhgac_model::User| Actor {
+        user_id: u.id,
+        unit_id: u.unit_id,
+        role: u.role,
+    };
+    World {
+        a_admin: actor(&ua),
+        b_admin: actor(&ub),
+        admin,
+        a,
+        b,
+    }
+}
+
+fn asset(host: &str, ip: &str, crit: &str) -> canhgac_model::AssetFields {
+    AssetInput {
+        hostname: host.into(),
+        ips: ip.into(),
+        criticality: crit.into(),
+        kind: "server".into(),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap()
+}
+
+async fn bootstrap_and_login(store: &Store) {
+    let pw = store.bootstrap("Sở Y tế", "admin").await.unwrap().unwrap();
+    assert!(
+        store.bootstrap("Sở Y tế", "admin").await.unwrap().is_none(),
+        "second start must not re-create"
+    );
+    let login = store.login("ADMIN", &pw).await.unwrap();
+    assert_eq!(login.user.role, Role::DeptAdmin);
+    assert!(login.user.must_change_password);
+    let s = store.session(&login.token).await.unwrap().unwrap();
+    assert_eq!(s.csrf, login.csrf);
+    assert!(store.session("forged").await.unwrap().is_none());
+    assert!(matches!(
+        store.login("admin", "wrong").await,
+        Err(StoreError::LoginRefused)
+    ));
+    assert!(matches!(
+        store.login("nobody", &pw).await,
+        Err(StoreError::LoginRefused)
+    ));
+    store.logout(&login.token).await.unwrap();
+    assert!(store.session(&login.token).await.unwrap().is_none());
+    assert_eq!(
+        store.contacts().await.unwrap().len(),
+        3,
+        "letter's contacts are seeded"
+    );
+}
+
+async fn lockout_after_failures(store: &Store) {
+    let pw = store.bootstrap("Sở Y tế", "admin").await.unwrap().unwrap();
+    for _ in 0..5 {
+        assert!(store.login("admin", "wrong").await.is_err());
+    }
+    assert!(
+        matches!(store.login("admin", &pw).await, Err(StoreError::LoginRefused)),
+        "locked after 5 failures"
+    );
+    let audit = store.verify_audit_chain().await.unwrap();
+    assert_eq!(audit.broken_at, None);
+}
+
+async fn units_are_isolated(store: &Store) {
+    let w = world(store).await;
+    let in_b = store
+        .create_asset(&w.b_admin, w.b, &asset("B-SRV", "10.2.0.1", "high"))
+        .await
+        .unwrap();
+    store
+        .create_asset(&w.a_admin, w.a, &asset("A-SRV", "10.1.0.1", "low"))
+        .await
+        .unwrap();
+    // Unit A sees only its own.
+    let page = store.assets(&w.a_admin, &AssetQuery::default()).await.unwrap();
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|a| a.fields.hostname.as_str())
+            .collect::<Vec<_>>(),
+        ["A-SRV"]
+    );
+    // Even asking for B's unit explicitly.
+    let page = store
+        .assets(
+            &w.a_admin,
+            &AssetQuery {
+                unit_id: Some(w.b.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|a| a.unit_id == w.a));
+    assert!(matches!(
+        store.asset(&w.a_admin, in_b.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.update_asset(&w.a_admin, in_b.id, &asset("X", "", "")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.create_asset(&w.a_admin, w.b, &asset("X", "", "")).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.unit(&w.a_admin, w.b).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.unit_ranges(&w.a_admin, w.b).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.users(&w.a_admin, Some(w.b)).await.is_err());
+    let mk = NewUser {
+        unit_id: w.b.0,
+        username: "intruder".into(),
+        display_name: "x".into(),
+        role: "viewer".into(),
+        ..Default::default()
+    };
+    assert!(store.create_user(&w.a_admin, &mk).await.is_err());
+    // A unit administrator cannot create a Department administrator.
+    let mk = NewUser {
+        unit_id: w.a.0,
+        username: "esc".into(),
+        display_name: "x".into(),
+        role: "dept_admin".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.create_user(&w.a_admin, &mk).await,
+        Err(StoreError::Invalid(_))
+    ));
+    // The Department sees both.
+    assert_eq!(
+        store
+            .assets(&w.admin, &AssetQuery::default())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(store.units(&w.a_admin).await.unwrap().len(), 1);
+    // Audit: unit A's administrator sees only unit A's entries.
+    let audit = store.audit(&w.a_admin, &AuditQuery::default()).await.unwrap();
+    assert!(audit.items.iter().all(|e| e.unit_id == Some(w.a.0)));
+    assert!(audit.total >= 1);
+    let _ = w.b_admin;
+}
+
+async fn asset_lifecycle(store: &Store) {
+    let w = world(store).await;
+    for (i, crit) in ["low", "critical", "medium", "high"].iter().enumerate() {
+        store
+            .create_asset(
+                &w.a_admin,
+                w.a,
+                &asset(&format!("PC-{i:02}"), &format!("10.1.1.{i}"), crit),
+            )
+            .await
+            .unwrap();
+    }
+    let q = AssetQuery {
+        sort: AssetSort::Criticality,
+        desc: true,
+        ..Default::default()
+    };
+    let page = store.assets(&w.a_admin, &q).await.unwrap();
+    assert_eq!(page.items[0].fields.hostname, "PC-01");
+    let q = AssetQuery {
+        q: "10.1.1.3".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.assets(&w.a_admin, &q).await.unwrap().items[0]
+            .fields
+            .hostname,
+        "PC-03"
+    );
+    let q = AssetQuery {
+        per_page: 3,
+        page: 2,
+        ..Default::default()
+    };
+    let page = store.assets(&w.a_admin, &q).await.unwrap();
+    assert_eq!((page.items.len(), page.total, page.pages()), (1, 4, 2));
+    // A search with LIKE wildcards is literal.
+    assert_eq!(
+        store
+            .assets(
+                &w.a_admin,
+                &AssetQuery {
+                    q: "%".into(),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let first = page.items[0].clone();
+    let retired = store
+        .set_asset_status(&w.a_admin, first.id, AssetStatus::Retired)
+        .await
+        .unwrap();
+    assert_eq!(retired.status, AssetStatus::Retired);
+    assert_eq!(
+        store
+            .assets(&w.a_admin, &AssetQuery::default())
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let edited = store
+        .update_asset(&w.a_admin, first.id, &asset("RENAMED", "2001:db8::1", "high"))
+        .await
+        .unwrap();
+    assert_eq!(edited.fields.ips, ["2001:db8::1"]);
+    let r = store
+        .add_unit_range(&w.a_admin, w.a, "203.0.113.9/24", "NAT")
+        .await
+        .unwrap();
+    assert_eq!(r.cidr, "203.0.113.0/24");
+    assert!(store
+        .add_unit_range(&w.a_admin, w.a, "203.0.113.0/24", "dup")
+        .await
+        .is_err());
+    store.delete_unit_range(&w.a_admin, w.a, r.id).await.unwrap();
+    assert!(store.unit_ranges(&w.a_admin, w.a).await.unwrap().is_empty());
+}
+
+async fn import_is_all_or_nothing(store: &Store) {
+    let w = world(store).await;
+    let rows: Vec<_> = (0..200)
+        .map(|i| {
+            asset(
+                &format!("WS-{i:03}"),
+                &format!("10.9.{}.{}", i / 250, i % 250),
+                "",
+            )
+        })
+        .collect();
+    assert_eq!(
+        store
+            .import_assets(&w.a_admin, w.a, &rows, "test.csv")
+            .await
+            .unwrap(),
+        200
+    );
+    assert_eq!(
+        store
+            .assets(&w.a_admin, &AssetQuery::default())
+            .await
+            .unwrap()
+            .total,
+        200
+    );
+    // Into a foreign unit: refused, nothing written.
+    assert!(store
+        .import_assets(&w.a_admin, w.b, &rows, "x.csv")
+        .await
+        .is_err());
+    assert_eq!(
+        store
+            .assets(
+                &w.admin,
+                &AssetQuery {
+                    unit_id: Some(w.b.0),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+async fn audit_chain_detects_tampering(store: &Store) {
+    let w = world(store).await;
+    store
+        .create_asset(&w.a_admin, w.a, &asset("A1", "", ""))
+        .await
+        .unwrap();
+    let ok = store.verify_audit_chain().await.unwrap();
+    assert_eq!(ok.broken_at, None);
+    assert!(ok.entries >= 5);
+    // The database refuses edits of the log.
+    assert!(sqlx::query("UPDATE audit_log SET username = 'x'")
+        .execute(store.pool())
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(store.pool())
+        .await
+        .is_err());
+    // Someone with file access who removes the guard and edits a row is caught by the chain.
+    let disable = match store.backend() {
+        canhgac_store::Backend::Sqlite => "DROP TRIGGER audit_no_update",
+        canhgac_store::Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_no_change",
+    };
+    sqlx::query(disable).execute(store.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET after_json = '{}' WHERE id = 3")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.verify_audit_chain().await.unwrap().broken_at, Some(3));
+}
+
+#[tokio::test]
+async fn backup_is_a_consistent_copy() {
+    let (store, dir) = sqlite().await;
+    let w = world(&store).await;
+    store
+        .create_asset(&w.a_admin, w.a, &asset("KEEP-ME", "", ""))
+        .await
+        .unwrap();
+    let dest = dir.path().join("backup.db");
+    store.backup_to(&dest).await.unwrap();
+    assert!(store.backup_to(&dest).await.is_err(), "never overwrites");
+    let copy = Store::open(&format!("sqlite://{}", dest.display()))
+        .await
+        .unwrap();
+    let page = copy.assets(&w.admin, &AssetQuery::default()).await.unwrap();
+    assert_eq!(page.items[0].fields.hostname, "KEEP-ME");
+    assert_eq!(copy.verify_audit_chain().await.unwrap().broken_at, None);
+}
