@@ -18,12 +18,22 @@ struct Cli {
 enum Command {
     /// Run the web console, API and collectors.
     Serve(cmd::serve::ServeArgs),
+    /// Administrative tasks on the data directory (backup, audit check).
+    Admin(cmd::admin::AdminArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CANHGAC_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Admin(args) => cmd::admin::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,1 +1,69 @@
-//! The web console and JSON API (axum).
+//! The web console and JSON API.
+//!
+//! - [`routes`]: one table of every route with the access it needs; the router is built from it and the
+//!   authorization test enumerates it, so a new route is covered without editing a hand-written list.
+//! - [`auth`]: extractors that resolve the session cookie (pages) or the bearer token (API) into an
+//!   [`canhgac_model::Actor`]; data access itself is scoped inside the store.
+//! - [`pages`] render server-side HTML (minijinja templates embedded in the binary, texts from `locales/*.toml`);
+//!   [`api`] serves the same operations as JSON under `/api/v1`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = canhgac_store::Store::open("sqlite::memory:").await?;
+//! let app = canhgac_server::app(canhgac_server::AppState::new(store, false)?);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+
+// Handlers return `Result<Response, Response>`, axum's own idiom for early exits; boxing would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod import;
+pub mod pages;
+pub mod routes;
+mod view;
+
+use std::sync::Arc;
+
+use canhgac_store::Store;
+
+pub use routes::{route_table, Access, RouteInfo};
+
+/// Largest request body accepted by ordinary routes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest upload (asset spreadsheets).
+pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub i18n: Arc<i18n::I18n>,
+    pub views: Arc<view::Views>,
+    /// Whether cookies carry `Secure` (served over TLS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State over `store`; loads translations and templates (embedded) once.
+    pub fn new(store: Store, secure_cookies: bool) -> Result<AppState, error::StartError> {
+        let i18n = Arc::new(i18n::I18n::embedded()?);
+        let views = Arc::new(view::Views::new(i18n.clone())?);
+        Ok(AppState {
+            store,
+            i18n,
+            views,
+            secure_cookies,
+        })
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state)
+}

@@ -1,3 +1,4 @@
 //! One module per subcommand; each exposes `Args` and `run`.
 
+pub mod admin;
 pub mod serve;

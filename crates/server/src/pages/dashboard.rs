@@ -1,0 +1,44 @@
+//! The dashboard: the unit's (or the whole network's) state at a glance, the escalation contacts, and the places
+//! the capabilities to come will fill (alerts, botnet queue, scans, vulnerabilities, duty, training).
+
+use axum::response::Response;
+use canhgac_model::{AssetKind, Scope};
+use canhgac_store::AssetQuery;
+
+use crate::auth::Page;
+
+/// `GET /`.
+pub async fn show(page: Page) -> Response {
+    let store = &page.state.store;
+    let contacts = match store.contacts().await {
+        Ok(c) => c,
+        Err(e) => return page.fail(e),
+    };
+    let mut counts = Vec::new();
+    if page.actor.scope() != Scope::Nothing {
+        for kind in [AssetKind::Server, AssetKind::Workstation] {
+            let q = AssetQuery {
+                kind: kind.as_str().into(),
+                per_page: 1,
+                ..Default::default()
+            };
+            match store.assets(&page.actor, &q).await {
+                Ok(p) => counts.push((kind.as_str(), p.total)),
+                Err(e) => return page.fail(e),
+            }
+        }
+    }
+    let units = match store.units(&page.actor).await {
+        Ok(u) => u,
+        Err(e) => return page.fail(e),
+    };
+    let unit_name = units
+        .iter()
+        .find(|u| u.id == page.actor.unit_id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    page.render(
+        "dashboard.html",
+        minijinja::context! { contacts, counts, unit_name, unit_count => units.len() },
+    )
+}

@@ -1,0 +1,416 @@
+//! Every route, in one table. The router is built from it, the OpenAPI document lists its API part, and the
+//! authorization test walks all of it for every role.
+
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::routing::{on, MethodFilter};
+use axum::Router;
+use serde::Serialize;
+
+use crate::{api, pages, AppState, BODY_LIMIT, UPLOAD_LIMIT};
+
+/// What a route needs from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Anyone (sign-in page, health, static files, the OpenAPI document).
+    Public,
+    /// A signed-in browser session.
+    Session,
+    /// An API token.
+    Token,
+}
+
+/// One route.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    /// One line for the OpenAPI document.
+    pub summary: &'static str,
+}
+
+struct Table {
+    router: Router<AppState>,
+    infos: Vec<RouteInfo>,
+}
+
+impl Table {
+    fn add<H, T>(
+        self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        h: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(method, path, access, summary, h, BODY_LIMIT)
+    }
+
+    /// A route whose body may be up to `limit` bytes (uploads); larger bodies get 413.
+    fn add_limited<H, T>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        h: H,
+        limit: usize,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            _ => MethodFilter::DELETE,
+        };
+        self.router = self
+            .router
+            .route(path, on(filter, h).layer(DefaultBodyLimit::max(limit)));
+        self.infos.push(RouteInfo {
+            method,
+            path,
+            access,
+            summary,
+        });
+        self
+    }
+}
+
+fn table() -> Table {
+    use Access::{Public, Session, Token};
+    let t = Table {
+        router: Router::new(),
+        infos: Vec::new(),
+    };
+    t.add(
+        "GET",
+        "/healthz",
+        Public,
+        "Liveness and database check",
+        pages::misc::healthz,
+    )
+    .add(
+        "GET",
+        "/static/{file}",
+        Public,
+        "Embedded static assets",
+        pages::misc::static_file,
+    )
+    .add(
+        "GET",
+        "/lang/{code}",
+        Public,
+        "Switch the console language",
+        pages::misc::switch_lang,
+    )
+    .add("GET", "/login", Public, "Sign-in form", pages::login::form)
+    .add("POST", "/login", Public, "Sign in", pages::login::submit)
+    .add("POST", "/logout", Session, "Sign out", pages::login::logout)
+    .add("GET", "/", Session, "Dashboard", pages::dashboard::show)
+    .add("GET", "/units", Session, "Units", pages::units::list)
+    .add("POST", "/units", Session, "Create a unit", pages::units::create)
+    .add("GET", "/units/{id}", Session, "A unit", pages::units::show)
+    .add(
+        "POST",
+        "/units/{id}",
+        Session,
+        "Edit a unit",
+        pages::units::update,
+    )
+    .add(
+        "POST",
+        "/units/{id}/ranges",
+        Session,
+        "Add a public range",
+        pages::units::add_range,
+    )
+    .add(
+        "POST",
+        "/units/{id}/ranges/{rid}/delete",
+        Session,
+        "Remove a public range",
+        pages::units::delete_range,
+    )
+    .add("GET", "/users", Session, "Users", pages::users::list)
+    .add("POST", "/users", Session, "Create a user", pages::users::create)
+    .add(
+        "POST",
+        "/users/{id}/active",
+        Session,
+        "Activate or deactivate a user",
+        pages::users::set_active,
+    )
+    .add("GET", "/assets", Session, "Assets", pages::assets::list)
+    .add(
+        "GET",
+        "/assets/new",
+        Session,
+        "New asset form",
+        pages::assets::new_form,
+    )
+    .add(
+        "POST",
+        "/assets",
+        Session,
+        "Create an asset",
+        pages::assets::create,
+    )
+    .add(
+        "GET",
+        "/assets/import",
+        Session,
+        "Import form",
+        pages::assets::import_form,
+    )
+    .add_limited(
+        "POST",
+        "/assets/import",
+        Session,
+        "Preview an import",
+        pages::assets::import_preview,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/assets/import/confirm",
+        Session,
+        "Confirm an import",
+        pages::assets::import_confirm,
+    )
+    .add(
+        "GET",
+        "/assets/{id}",
+        Session,
+        "An asset",
+        pages::assets::edit_form,
+    )
+    .add(
+        "POST",
+        "/assets/{id}",
+        Session,
+        "Edit an asset",
+        pages::assets::update,
+    )
+    .add(
+        "POST",
+        "/assets/{id}/status",
+        Session,
+        "Retire or reinstate",
+        pages::assets::set_status,
+    )
+    .add(
+        "GET",
+        "/contacts",
+        Session,
+        "Escalation contacts",
+        pages::contacts::list,
+    )
+    .add(
+        "POST",
+        "/contacts",
+        Session,
+        "Create a contact",
+        pages::contacts::create,
+    )
+    .add(
+        "POST",
+        "/contacts/{id}",
+        Session,
+        "Edit a contact",
+        pages::contacts::update,
+    )
+    .add(
+        "POST",
+        "/contacts/{id}/delete",
+        Session,
+        "Delete a contact",
+        pages::contacts::delete,
+    )
+    .add("GET", "/audit", Session, "Audit log", pages::audit::list)
+    .add("GET", "/account", Session, "Account", pages::account::show)
+    .add(
+        "POST",
+        "/account/password",
+        Session,
+        "Change password",
+        pages::account::change_password,
+    )
+    .add(
+        "POST",
+        "/account/tokens",
+        Session,
+        "Create an API token",
+        pages::account::create_token,
+    )
+    .add(
+        "GET",
+        "/api/v1/openapi.json",
+        Public,
+        "This document",
+        api::openapi::document,
+    )
+    .add("GET", "/api/v1/me", Token, "The caller", api::misc::me)
+    .add("GET", "/api/v1/units", Token, "List units", api::units::list)
+    .add(
+        "POST",
+        "/api/v1/units",
+        Token,
+        "Create a unit",
+        api::units::create,
+    )
+    .add("GET", "/api/v1/units/{id}", Token, "Get a unit", api::units::get)
+    .add(
+        "PUT",
+        "/api/v1/units/{id}",
+        Token,
+        "Edit a unit",
+        api::units::update,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/ranges",
+        Token,
+        "List public ranges",
+        api::units::ranges,
+    )
+    .add(
+        "POST",
+        "/api/v1/units/{id}/ranges",
+        Token,
+        "Add a public range",
+        api::units::add_range,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/units/{id}/ranges/{rid}",
+        Token,
+        "Remove a public range",
+        api::units::delete_range,
+    )
+    .add("GET", "/api/v1/users", Token, "List users", api::users::list)
+    .add(
+        "POST",
+        "/api/v1/users",
+        Token,
+        "Create a user",
+        api::users::create,
+    )
+    .add(
+        "POST",
+        "/api/v1/users/{id}/active",
+        Token,
+        "Activate or deactivate",
+        api::users::set_active,
+    )
+    .add("GET", "/api/v1/assets", Token, "List assets", api::assets::list)
+    .add(
+        "POST",
+        "/api/v1/assets",
+        Token,
+        "Create an asset",
+        api::assets::create,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/assets/import",
+        Token,
+        "Import CSV/XLSX",
+        api::assets::import,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/assets/{id}",
+        Token,
+        "Get an asset",
+        api::assets::get,
+    )
+    .add(
+        "PUT",
+        "/api/v1/assets/{id}",
+        Token,
+        "Edit an asset",
+        api::assets::update,
+    )
+    .add(
+        "POST",
+        "/api/v1/assets/{id}/status",
+        Token,
+        "Retire or reinstate",
+        api::assets::set_status,
+    )
+    .add(
+        "GET",
+        "/api/v1/contacts",
+        Token,
+        "List contacts",
+        api::contacts::list,
+    )
+    .add(
+        "POST",
+        "/api/v1/contacts",
+        Token,
+        "Create a contact",
+        api::contacts::create,
+    )
+    .add(
+        "PUT",
+        "/api/v1/contacts/{id}",
+        Token,
+        "Edit a contact",
+        api::contacts::update,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/contacts/{id}",
+        Token,
+        "Delete a contact",
+        api::contacts::delete,
+    )
+    .add("GET", "/api/v1/audit", Token, "Audit log", api::misc::audit)
+    .add(
+        "GET",
+        "/api/v1/audit/verify",
+        Token,
+        "Verify the audit chain",
+        api::misc::verify_audit,
+    )
+    .add(
+        "POST",
+        "/api/v1/tokens",
+        Token,
+        "Create an API token",
+        api::misc::create_token,
+    )
+}
+
+/// Every route of the application.
+pub fn route_table() -> Vec<RouteInfo> {
+    table().infos
+}
+
+/// The router with its limits and tracing.
+pub fn router(state: AppState) -> Router {
+    table()
+        .router
+        .fallback(pages::misc::not_found)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("DENY"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static("default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
+        ))
+        .with_state(state)
+}
