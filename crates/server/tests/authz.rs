@@ -1,0 +1,208 @@
+//! Walks every route of the route table, for every role of unit A and for an anonymous visitor, aimed at unit B's
+//! records, and fails if any response carries B's data or any of B's data changes. New routes are covered because
+//! the list comes from the router's own table.
+
+mod common;
+
+use canhgac_model::{AssetId, UnitId};
+use canhgac_server::{route_table, Access};
+use canhgac_store::AssetQuery;
+use common::{multipart, request, send, world, Who, World, SECRET};
+
+/// The path with its parameters pointing at unit B's records (or at A's, with `own`).
+fn concrete(w: &World, path: &str, own: bool) -> String {
+    let (unit, asset, range, user) = if own {
+        (w.unit_a, w.asset_a, w.range_a, w.user_a)
+    } else {
+        (w.unit_b, w.asset_b, w.range_b, w.user_b)
+    };
+    let id = if path.contains("/units/") {
+        unit
+    } else if path.contains("/assets/") {
+        asset
+    } else if path.contains("/users/") {
+        user
+    } else {
+        w.contact
+    };
+    path.replace("{id}", &id.to_string())
+        .replace("{rid}", &range.to_string())
+        .replace("{file}", "app.css")
+        .replace("{code}", "en")
+}
+
+/// A hostile body aimed at unit B: every field any form or endpoint reads.
+fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Vec<u8>) {
+    let b = w.unit_b.to_string();
+    if path.ends_with("/assets/import") {
+        let csv = b"hostname,ip\nINTRUDER-1,10.9.9.9\n";
+        if access == Access::Token {
+            return (Some("text/csv".into()), csv.to_vec());
+        }
+        let (ct, body) = multipart(&[("csrf", &who.csrf), ("unit_id", &b)], "x.csv", csv);
+        return (Some(ct), body);
+    }
+    if access == Access::Token {
+        let json = serde_json::json!({
+            "unit_id": w.unit_b, "hostname": "INTRUDER", "name": "INTRUDER", "code": "INTRUDE",
+            "kind": "public_hospital", "cidr": "192.0.2.0/24", "username": "intruder", "display_name": "x",
+            "role": "viewer", "active": false, "status": "retired",
+        });
+        return (Some("application/json".into()), json.to_string().into_bytes());
+    }
+    let payload = r#"[{"hostname":"INTRUDER"}]"#;
+    let form = serde_urlencoded::to_string([
+        ("csrf", who.csrf.as_str()),
+        ("unit_id", &b),
+        ("hostname", "INTRUDER"),
+        ("name", "INTRUDER"),
+        ("code", "INTRUDE"),
+        ("kind", "public_hospital"),
+        ("cidr", "192.0.2.0/24"),
+        ("username", "intruder"),
+        ("display_name", "x"),
+        ("role", "viewer"),
+        ("active", "0"),
+        ("status", "retired"),
+        ("payload", payload),
+        ("current", "x"),
+        ("new", "y"),
+        ("confirm", "y"),
+    ])
+    .unwrap();
+    (
+        Some("application/x-www-form-urlencoded".into()),
+        form.into_bytes(),
+    )
+}
+
+#[tokio::test]
+async fn no_route_leaks_or_changes_another_units_data() {
+    let w = world().await;
+    let mut routes = route_table();
+    // Signing out ends the session the walk uses: do it last.
+    routes.sort_by_key(|r| r.path == "/logout");
+    assert!(
+        routes.len() > 40,
+        "the table lists every route ({})",
+        routes.len()
+    );
+    let mut outsiders: Vec<Who> = w.a.clone();
+    outsiders.push(w.anonymous.clone());
+    let mut checked = 0;
+    for who in &outsiders {
+        for r in &routes {
+            let path = concrete(&w, r.path, false);
+            let uri = if r.method == "GET" {
+                format!("{path}?unit_id={}", w.unit_b)
+            } else {
+                path.clone()
+            };
+            let (ct, body) = if r.method == "GET" || r.method == "DELETE" {
+                (None, Vec::new())
+            } else {
+                body(&w, who, r.path, r.access)
+            };
+            let (status, resp, text) =
+                send(&w.router, request(who, r.method, &uri, ct.as_deref(), body)).await;
+            let ctx = format!("{} {} {uri} -> {status}", who.name, r.method);
+            assert!(status < 500, "{ctx}: server error {text}");
+            assert!(
+                !text.contains(SECRET),
+                "{ctx}: response carries unit B's data:\n{text}"
+            );
+            if who.actor.is_none() && r.access != Access::Public {
+                let to_login = resp.headers().get("location").is_some_and(|l| l == "/login");
+                assert!(
+                    status == 401 || (status == 303 && to_login),
+                    "{ctx}: anonymous not turned away"
+                );
+            }
+            checked += 1;
+        }
+    }
+    // Nothing of B changed.
+    let admin = w.dept.actor.unwrap();
+    let b_assets = w
+        .store
+        .assets(
+            &admin,
+            &AssetQuery {
+                unit_id: Some(w.unit_b),
+                status: "all".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(b_assets.items.len(), 1, "no asset was added to or removed from B");
+    let asset = w.store.asset(&admin, AssetId(w.asset_b)).await.unwrap();
+    assert_eq!(
+        (asset.fields.hostname.as_str(), asset.status.as_str()),
+        ("SECRETB-HOST", "active")
+    );
+    let ranges = w.store.unit_ranges(&admin, UnitId(w.unit_b)).await.unwrap();
+    assert_eq!(
+        ranges.iter().map(|r| r.cidr.as_str()).collect::<Vec<_>>(),
+        ["198.51.100.0/24"]
+    );
+    assert_eq!(
+        w.store.unit(&admin, UnitId(w.unit_b)).await.unwrap().name,
+        "SECRETB Bệnh viện B"
+    );
+    let users = w.store.users(&admin, Some(UnitId(w.unit_b))).await.unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| (u.username.as_str(), u.active))
+            .collect::<Vec<_>>(),
+        [("secretb.admin", true)]
+    );
+    assert_eq!(
+        w.store.contacts().await.unwrap().len(),
+        3,
+        "contacts are the Department's alone"
+    );
+    eprintln!("checked {checked} requests");
+}
+
+/// The same walk is able to see B's data where it is allowed: the Department sees it on the lists, so the
+/// absence above is the scoping, not an empty page.
+#[tokio::test]
+async fn the_department_sees_every_unit_and_each_page_renders() {
+    let w = world().await;
+    for r in route_table().iter().filter(|r| r.method == "GET") {
+        let path = concrete(&w, r.path, false);
+        let (status, _, text) = send(&w.router, request(&w.dept, "GET", &path, None, Vec::new())).await;
+        assert!(status < 400, "GET {path} as the Department -> {status}");
+        if [
+            "/assets",
+            "/api/v1/assets",
+            "/units",
+            "/api/v1/units",
+            "/users",
+            "/api/v1/users",
+        ]
+        .contains(&path.as_str())
+        {
+            assert!(
+                text.contains(SECRET),
+                "GET {path}: the Department should see unit B"
+            );
+        }
+    }
+    // And unit A's administrator reaches every page of its own unit.
+    let a_admin = &w.a[0];
+    for r in route_table().iter().filter(|r| r.method == "GET") {
+        let path = concrete(&w, r.path, true);
+        // Department-only: the audit chain verification and editing contacts.
+        if path.contains("/contacts/") || path == "/api/v1/audit/verify" {
+            continue;
+        }
+        let (status, _, text) = send(&w.router, request(a_admin, "GET", &path, None, Vec::new())).await;
+        assert!(
+            status < 400,
+            "GET {path} as A's administrator -> {status}: {text}"
+        );
+    }
+}

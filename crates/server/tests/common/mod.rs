@@ -1,0 +1,213 @@
+//! A world of two units for handler tests, driven through the router without a socket.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, Response};
+use canhgac_model::{Actor, AssetInput, UnitInput};
+use canhgac_server::{app, AppState};
+use canhgac_store::{NewUser, Store};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// A signed-in identity: browser session (cookie + CSRF) and API token.
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub name: String,
+    pub actor: Option<Actor>,
+    pub cookie: String,
+    pub csrf: String,
+    pub token: String,
+}
+
+pub struct World {
+    pub store: Store,
+    pub router: axum::Router,
+    pub dept: Who,
+    /// Unit A's people, one per role.
+    pub a: Vec<Who>,
+    pub anonymous: Who,
+    pub unit_a: i64,
+    pub unit_b: i64,
+    pub asset_a: i64,
+    pub asset_b: i64,
+    pub range_a: i64,
+    pub range_b: i64,
+    pub user_a: i64,
+    pub user_b: i64,
+    pub contact: i64,
+}
+
+/// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
+pub const SECRET: &str = "SECRETB";
+
+async fn who(store: &Store, username: &str, password: &str) -> Who {
+    let login = store.login(username, password).await.unwrap();
+    let actor = Actor {
+        user_id: login.user.id,
+        unit_id: login.user.unit_id,
+        role: login.user.role,
+    };
+    let (_, token) = store.create_api_token(&actor, "test").await.unwrap();
+    Who {
+        name: format!("{} ({})", username, login.user.role.as_str()),
+        actor: Some(actor),
+        cookie: format!("cg_session={}", login.token),
+        csrf: login.csrf,
+        token,
+    }
+}
+
+pub async fn world() -> World {
+    let store = Store::open("sqlite::memory:").await.unwrap();
+    let pw = store.bootstrap("Sở Y tế", "admin").await.unwrap().unwrap();
+    let dept = who(&store, "admin", &pw).await;
+    let admin = dept.actor.unwrap();
+    let unit = |code: &str, name: &str| UnitInput {
+        code: code.into(),
+        name: name.into(),
+        kind: "public_hospital".into(),
+        ..Default::default()
+    };
+    let unit_a = store
+        .create_unit(&admin, &unit("BVA", "Bệnh viện A"))
+        .await
+        .unwrap()
+        .id;
+    let unit_b = store
+        .create_unit(&admin, &unit("BVB", "SECRETB Bệnh viện B"))
+        .await
+        .unwrap()
+        .id;
+    let password = "a long enough password";
+    let mut a = Vec::new();
+    for role in ["unit_admin", "duty_officer", "viewer", "staff"] {
+        let u = NewUser {
+            unit_id: unit_a.0,
+            username: format!("a.{role}"),
+            display_name: format!("A {role}"),
+            role: role.into(),
+            password: password.into(),
+            ..Default::default()
+        };
+        store.create_user(&admin, &u).await.unwrap();
+        a.push(who(&store, &format!("a.{role}"), password).await);
+    }
+    let ub = NewUser {
+        unit_id: unit_b.0,
+        username: "secretb.admin".into(),
+        display_name: "SECRETB Admin".into(),
+        role: "unit_admin".into(),
+        password: password.into(),
+        ..Default::default()
+    };
+    let (user_b, _) = store.create_user(&admin, &ub).await.unwrap();
+    let asset = |host: &str| {
+        AssetInput {
+            hostname: host.into(),
+            ips: "10.0.0.1".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap()
+    };
+    let asset_a = store
+        .create_asset(&admin, unit_a, &asset("A-HOST"))
+        .await
+        .unwrap()
+        .id
+        .0;
+    let asset_b = store
+        .create_asset(&admin, unit_b, &asset("SECRETB-HOST"))
+        .await
+        .unwrap()
+        .id
+        .0;
+    let range_a = store
+        .add_unit_range(&admin, unit_a, "203.0.113.0/24", "A NAT")
+        .await
+        .unwrap()
+        .id;
+    let range_b = store
+        .add_unit_range(&admin, unit_b, "198.51.100.0/24", "SECRETB NAT")
+        .await
+        .unwrap()
+        .id;
+    let contact = store.contacts().await.unwrap()[0].id.0;
+    let user_a = a[0].actor.unwrap().user_id.0;
+    let router = app(AppState::new(store.clone(), false).unwrap());
+    let anonymous = Who {
+        name: "anonymous".into(),
+        actor: None,
+        cookie: String::new(),
+        csrf: String::new(),
+        token: String::new(),
+    };
+    World {
+        store,
+        router,
+        dept,
+        a,
+        anonymous,
+        unit_a: unit_a.0,
+        unit_b: unit_b.0,
+        asset_a,
+        asset_b,
+        range_a,
+        range_b,
+        user_a,
+        user_b: user_b.id.0,
+        contact,
+    }
+}
+
+/// Sends a request; returns status, headers and body text.
+pub async fn send(router: &axum::Router, req: Request<Body>) -> (u16, Response<()>, String) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status.as_u16(),
+        Response::from_parts(parts, ()),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// A request as `who` makes it: the session cookie for pages, the bearer token for the API.
+pub fn request(
+    who: &Who,
+    method: &str,
+    uri: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(uri);
+    if !who.cookie.is_empty() {
+        b = b.header(header::COOKIE, &who.cookie);
+    }
+    if !who.token.is_empty() && uri.starts_with("/api/") {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {}", who.token));
+    }
+    if let Some(ct) = content_type {
+        b = b.header(header::CONTENT_TYPE, ct);
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+/// A multipart body with text fields and one file.
+pub fn multipart(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----canhgactestboundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
