@@ -1,0 +1,60 @@
+//! Starting the real `canhgac` binary on a free loopback port, for end-to-end tests.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `canhgac serve`.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    /// The administrator's one-time password (first start only).
+    pub password: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `canhgac serve --data-dir DIR --listen 127.0.0.1:0` and waits until it listens.
+// The child is owned by `Server`, whose `Drop` kills and waits for it.
+#[allow(clippy::zombie_processes)]
+pub fn start(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("CANHGAC_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start canhgac serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut password = None;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "server did not start in time");
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .expect("read stdout");
+        if let Some(p) = line.trim().strip_prefix("one-time password: ") {
+            password = Some(p.to_string());
+        }
+        if let Some(url) = line.strip_prefix("canhgac listening on ") {
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return Server {
+                child,
+                url: url.trim().to_string(),
+                password,
+            };
+        }
+    }
+}
