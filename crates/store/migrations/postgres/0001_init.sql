@@ -62,6 +62,7 @@ CREATE TABLE assets (
 );
 CREATE INDEX assets_unit_host ON assets(unit_id, status, hostname);
 CREATE INDEX assets_host ON assets(status, hostname);
+CREATE INDEX assets_unit_crit ON assets(unit_id, status, criticality);
 CREATE TABLE unit_ranges (
     id BIGSERIAL PRIMARY KEY,
     unit_id BIGINT NOT NULL REFERENCES units(id),
