@@ -24,10 +24,23 @@ fn main() {
 async fn run() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open_data_dir(dir.path()).await.expect("store");
-    let pw = store.bootstrap("Sở Y tế", "admin").await.expect("bootstrap").expect("password");
+    let pw = store
+        .bootstrap("Sở Y tế", "admin")
+        .await
+        .expect("bootstrap")
+        .expect("password");
     let admin = store.login("admin", &pw).await.expect("login");
-    let dept = Actor { user_id: admin.user.id, unit_id: admin.user.unit_id, role: admin.user.role };
-    let unit = UnitInput { code: "BV1".into(), name: "Bệnh viện 1".into(), kind: "public_hospital".into(), ..Default::default() };
+    let dept = Actor {
+        user_id: admin.user.id,
+        unit_id: admin.user.unit_id,
+        role: admin.user.role,
+    };
+    let unit = UnitInput {
+        code: "BV1".into(),
+        name: "Bệnh viện 1".into(),
+        kind: "public_hospital".into(),
+        ..Default::default()
+    };
     let unit = store.create_unit(&dept, &unit).await.expect("unit").id;
     let rows: Vec<_> = (0..ASSETS)
         .map(|i| {
@@ -47,7 +60,10 @@ async fn run() {
             .expect("valid")
         })
         .collect();
-    store.import_assets(&dept, unit, &rows, "bench").await.expect("import");
+    store
+        .import_assets(&dept, unit, &rows, "bench")
+        .await
+        .expect("import");
     let u = NewUser {
         unit_id: unit.0,
         username: "unit.admin".into(),
@@ -57,14 +73,26 @@ async fn run() {
         ..Default::default()
     };
     store.create_user(&dept, &u).await.expect("user");
-    let login = store.login("unit.admin", "bench password 1").await.expect("login");
+    let login = store
+        .login("unit.admin", "bench password 1")
+        .await
+        .expect("login");
     let cookie = format!("cg_session={}", login.token);
-    let unit_actor = Actor { user_id: login.user.id, unit_id: login.user.unit_id, role: login.user.role };
+    let unit_actor = Actor {
+        user_id: login.user.id,
+        unit_id: login.user.unit_id,
+        role: login.user.role,
+    };
     let (_, token) = store.create_api_token(&unit_actor, "bench").await.expect("token");
     let router = app(AppState::new(store, false).expect("state"));
 
-    println!("asset list, {ASSETS} assets, {RUNS} runs each (server-side: routing, session, query, template)");
-    println!("{:<44} {:>10} {:>10} {:>14}", "query", "median ms", "p95 ms", "goal 50 ms ×");
+    println!(
+        "asset list, {ASSETS} assets, {RUNS} runs each (server-side: routing, session, query, template)"
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>14}",
+        "query", "median ms", "p95 ms", "goal 50 ms ×"
+    );
     for uri in [
         "/assets",
         "/assets?page=100",
