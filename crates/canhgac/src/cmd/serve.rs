@@ -1,7 +1,7 @@
 //! `canhgac serve`: the console, API and (later) collectors, on the embedded database by default.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -26,6 +26,12 @@ pub struct ServeArgs {
     /// Username of the first administrator, created on first start [default: admin].
     #[arg(long, env = "CANHGAC_ADMIN")]
     admin: Option<String>,
+    /// PEM certificate chain: serve HTTPS (with `--tls-key`); cookies are then marked Secure.
+    #[arg(long, env = "CANHGAC_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "CANHGAC_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Optional TOML file with any of these options.
     #[arg(long, env = "CANHGAC_CONFIG")]
     config: Option<PathBuf>,
@@ -39,6 +45,8 @@ struct FileConfig {
     database: Option<String>,
     department: Option<String>,
     admin: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// The effective settings.
@@ -48,6 +56,7 @@ struct Settings {
     database: Option<String>,
     department: String,
     admin: String,
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
@@ -74,6 +83,11 @@ fn settings(args: ServeArgs) -> anyhow::Result<Settings> {
             .or(file.department)
             .unwrap_or_else(|| "Sở Y tế".to_string()),
         admin: args.admin.or(file.admin).unwrap_or_else(|| "admin".to_string()),
+        tls: match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => anyhow::bail!("TLS needs both a certificate (tls_cert) and a key (tls_key)"),
+        },
     })
 }
 
@@ -103,20 +117,56 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
         println!("  one-time password: {password}");
         println!("  (shown once; you will be asked to change it at first sign-in)");
     }
-    let state = canhgac_server::AppState::new(store, false)?;
+    let state = canhgac_server::AppState::new(store, s.tls.is_some())?;
     let app = canhgac_server::app(state);
-    let listener = tokio::net::TcpListener::bind(s.listen)
-        .await
-        .with_context(|| format!("listening on {}", s.listen))?;
-    let addr = listener.local_addr()?;
-    println!("canhgac listening on http://{addr}");
-    tracing::info!(%addr, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving")?;
+    match &s.tls {
+        None => {
+            let listener = tokio::net::TcpListener::bind(s.listen)
+                .await
+                .with_context(|| format!("listening on {}", s.listen))?;
+            let addr = listener.local_addr()?;
+            println!("canhgac listening on http://{addr}");
+            tracing::info!(%addr, "listening");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await
+                .context("serving")?;
+        }
+        Some((cert, key)) => serve_tls(app, s.listen, cert, key).await?,
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn serve_tls(app: axum::Router, listen: SocketAddr, cert: &Path, key: &Path) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .with_context(|| {
+            format!(
+                "reading TLS certificate {} and key {}",
+                cert.display(),
+                key.display()
+            )
+        })?;
+    let handle = axum_server::Handle::new();
+    let waiter = handle.clone();
+    tokio::spawn(async move {
+        if let Some(addr) = waiter.listening().await {
+            println!("canhgac listening on https://{addr}");
+            tracing::info!(%addr, "listening (TLS)");
+        }
+    });
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        shutdown().await;
+        stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    axum_server::bind_rustls(listen, config)
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .with_context(|| format!("serving HTTPS on {listen}"))
 }
 
 async fn shutdown() {

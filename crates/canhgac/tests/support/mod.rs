@@ -26,9 +26,16 @@ impl Drop for Server {
 // The child is owned by `Server`, whose `Drop` kills and waits for it.
 #[allow(clippy::zombie_processes)]
 pub fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+/// The same with extra arguments for `serve`.
+#[allow(clippy::zombie_processes)]
+pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(extra)
         .env("CANHGAC_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
