@@ -118,6 +118,14 @@ async fn text(c: &Client, css: &str) -> String {
     }
 }
 
+/// Saves a screenshot when `CANHGAC_SCREENSHOTS` names a folder (for looking at the pages).
+async fn shot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("CANHGAC_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 async fn sign_in(c: &Client, url: &str, user: &str, password: &str) {
     c.goto(&format!("{url}/login")).await.unwrap();
     fill(c, "input[name=username]", user).await;
@@ -194,6 +202,7 @@ async fn console_in_chromium() {
     assert!(text(&c, "[data-test=logout]").await.contains("Đăng xuất"));
     // The letter's contacts are on the dashboard.
     assert!(text(&c, "[data-test=contacts]").await.contains("ir@vncert.vn"));
+    shot(&c, "dashboard").await;
 
     create_unit(&c, &url, "BVA", "Bệnh viện Đa khoa A").await;
     create_unit(&c, &url, "BVB", "Bệnh viện Đa khoa B").await;
@@ -251,6 +260,7 @@ async fn console_in_chromium() {
         .await
         .unwrap();
     click(&c, "[data-test=import-preview]").await;
+    shot(&c, "import-preview").await;
     assert_eq!(text(&c, "[data-test=import-valid]").await, "2");
     assert_eq!(text(&c, "[data-test=import-bad]").await, "1");
     let errors = text(&c, "[data-test=import-errors]").await;
@@ -260,6 +270,9 @@ async fn console_in_chromium() {
     );
     click(&c, "[data-test=import-confirm]").await;
     assert_eq!(text(&c, "[data-test=total]").await, "3");
+    shot(&c, "assets").await;
+    c.set_window_size(390, 844).await.unwrap();
+    shot(&c, "assets-phone").await;
 
     // Unit B's asset is invisible to unit A: not listed, not found by search, not reachable by its address.
     let page = c.source().await.unwrap();
