@@ -11,6 +11,7 @@
 mod actor;
 mod asset;
 mod org;
+pub mod roster;
 mod validate;
 
 pub use actor::{Actor, Permission, Role, Scope};

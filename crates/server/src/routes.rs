@@ -209,6 +209,48 @@ fn table() -> Table {
     )
     .add(
         "GET",
+        "/duty",
+        Session,
+        "Duty roster and coverage gaps",
+        pages::duty::show,
+    )
+    .add(
+        "POST",
+        "/duty/shifts",
+        Session,
+        "Add a shift",
+        pages::duty::create,
+    )
+    .add(
+        "POST",
+        "/duty/pattern",
+        Session,
+        "Generate shifts from a pattern",
+        pages::duty::pattern,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/swap",
+        Session,
+        "Hand a shift to someone else",
+        pages::duty::swap,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/handover",
+        Session,
+        "Write the handover note",
+        pages::duty::handover,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/delete",
+        Session,
+        "Remove a shift",
+        pages::duty::delete,
+    )
+    .add(
+        "GET",
         "/contacts",
         Session,
         "Escalation contacts",
@@ -347,6 +389,62 @@ fn table() -> Table {
         Token,
         "Retire or reinstate",
         api::assets::set_status,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/shifts",
+        Token,
+        "Shifts and coverage gaps of a period",
+        api::duty::shifts,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts",
+        Token,
+        "Add a shift",
+        api::duty::create,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/gaps",
+        Token,
+        "Coverage gaps of a period",
+        api::duty::gaps,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/now",
+        Token,
+        "Who is on duty now",
+        api::duty::now,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/pattern",
+        Token,
+        "Generate shifts from a pattern",
+        api::duty::pattern,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts/{id}/swap",
+        Token,
+        "Hand a shift to someone else",
+        api::duty::swap,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts/{id}/handover",
+        Token,
+        "Write the handover note",
+        api::duty::handover,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/duty/shifts/{id}",
+        Token,
+        "Remove a shift",
+        api::duty::delete,
     )
     .add(
         "GET",

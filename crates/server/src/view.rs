@@ -28,6 +28,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "asset_form.html",
     "asset_import.html",
     "contacts.html",
+    "duty.html",
     "audit.html",
     "account.html",
     "error.html",

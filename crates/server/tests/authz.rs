@@ -11,12 +11,14 @@ use common::{multipart, request, send, world, Who, World, SECRET};
 
 /// The path with its parameters pointing at unit B's records (or at A's, with `own`).
 fn concrete(w: &World, path: &str, own: bool) -> String {
-    let (unit, asset, range, user) = if own {
-        (w.unit_a, w.asset_a, w.range_a, w.user_a)
+    let (unit, asset, range, user, shift) = if own {
+        (w.unit_a, w.asset_a, w.range_a, w.user_a, w.shift_a)
     } else {
-        (w.unit_b, w.asset_b, w.range_b, w.user_b)
+        (w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b)
     };
-    let id = if path.contains("/units/") {
+    let id = if path.contains("/duty/") {
+        shift
+    } else if path.contains("/units/") {
         unit
     } else if path.contains("/assets/") {
         asset
@@ -47,6 +49,8 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
             "unit_id": w.unit_b, "hostname": "INTRUDER", "name": "INTRUDER", "code": "INTRUDE",
             "kind": "public_hospital", "cidr": "192.0.2.0/24", "username": "intruder", "display_name": "x",
             "role": "viewer", "active": false, "status": "retired",
+            "user_id": w.user_b, "starts_at": 0, "ends_at": 3_600_000, "note": "INTRUDER",
+            "first_day": "2024-02-09", "days": 1, "slots": "00:00-12:00", "people": [w.user_b],
         });
         return (Some("application/json".into()), json.to_string().into_bytes());
     }
@@ -68,6 +72,14 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
         ("current", "x"),
         ("new", "y"),
         ("confirm", "y"),
+        ("user_id", &w.user_b.to_string()),
+        ("starts_at", "2024-02-09T07:00"),
+        ("ends_at", "2024-02-09T09:00"),
+        ("note", "INTRUDER"),
+        ("first_day", "2024-02-09"),
+        ("days", "1"),
+        ("slots", "00:00-12:00"),
+        ("people", &w.user_b.to_string()),
     ])
     .unwrap();
     (
@@ -158,6 +170,19 @@ async fn no_route_leaks_or_changes_another_units_data() {
             .collect::<Vec<_>>(),
         [("secretb.admin", true)]
     );
+    let b_shifts = w
+        .store
+        .shifts(&admin, UnitId(w.unit_b), 0, i64::MAX / 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        b_shifts
+            .iter()
+            .map(|s| (s.id, s.user_id.0, s.handover.as_str()))
+            .collect::<Vec<_>>(),
+        [(w.shift_b, w.user_b, "SECRETB handover")],
+        "B's roster is untouched"
+    );
     assert_eq!(
         w.store.contacts().await.unwrap().len(),
         3,
@@ -182,6 +207,8 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/api/v1/units",
             "/users",
             "/api/v1/users",
+            "/api/v1/duty/now",
+            "/",
         ]
         .contains(&path.as_str())
         {

@@ -14,6 +14,7 @@
 mod assets;
 mod audit;
 mod contacts;
+mod duty;
 mod error;
 mod password;
 mod sessions;

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod contacts;
+pub mod duty;
 pub mod misc;
 pub mod openapi;
 pub mod units;

@@ -37,8 +37,14 @@ pub async fn show(page: Page) -> Response {
         .find(|u| u.id == page.actor.unit_id)
         .map(|u| u.name.clone())
         .unwrap_or_default();
+    let on_duty = match store.on_duty(&page.actor, canhgac_store::now_ms()).await {
+        Ok(s) => s,
+        Err(e) => return page.fail(e),
+    };
+    let unit_names: std::collections::BTreeMap<String, String> =
+        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
     page.render(
         "dashboard.html",
-        minijinja::context! { contacts, counts, unit_name, unit_count => units.len() },
+        minijinja::context! { contacts, counts, unit_name, unit_count => units.len(), on_duty, unit_names },
     )
 }

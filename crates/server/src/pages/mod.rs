@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod contacts;
 pub mod dashboard;
+pub mod duty;
 pub mod login;
 pub mod misc;
 pub mod units;

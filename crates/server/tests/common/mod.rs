@@ -36,6 +36,8 @@ pub struct World {
     pub user_a: i64,
     pub user_b: i64,
     pub contact: i64,
+    pub shift_a: i64,
+    pub shift_b: i64,
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -134,6 +136,24 @@ pub async fn world() -> World {
         .unwrap()
         .id;
     let contact = store.contacts().await.unwrap()[0].id.0;
+    // One shift each, running now, so "on duty now" lists them.
+    let now = canhgac_store::now_ms();
+    let hour = 3_600_000;
+    let a_officer = a[1].actor.unwrap().user_id;
+    let shift_a = store
+        .add_shift(&admin, unit_a, a_officer, Some(now - hour), Some(now + hour))
+        .await
+        .unwrap()
+        .id;
+    let shift_b = store
+        .add_shift(&admin, unit_b, user_b.id, Some(now - hour), Some(now + hour))
+        .await
+        .unwrap()
+        .id;
+    store
+        .hand_over(&admin, shift_b, "SECRETB handover")
+        .await
+        .unwrap();
     let user_a = a[0].actor.unwrap().user_id.0;
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
@@ -158,6 +178,8 @@ pub async fn world() -> World {
         user_a,
         user_b: user_b.id.0,
         contact,
+        shift_a,
+        shift_b,
     }
 }
 
