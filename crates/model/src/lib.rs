@@ -9,12 +9,14 @@
 //! ```
 
 mod actor;
+mod alert;
 mod asset;
 mod org;
 pub mod roster;
 mod validate;
 
 pub use actor::{Actor, Permission, Role, Scope};
+pub use alert::{Alert, AlertComment, AlertStatus, NewAlert, Severity, Verdict};
 pub use asset::{Asset, AssetFields, AssetInput, AssetKind, AssetStatus, Criticality};
 pub use org::{Contact, ContactInput, Unit, UnitInput, UnitKind, UnitRange, User};
 pub use validate::{parse_cidr, parse_ip_list, parse_mac, FieldError, Invalid};

@@ -153,6 +153,7 @@ impl Page {
         match e {
             StoreError::NotFound => self.error(StatusCode::NOT_FOUND, "err.not_found"),
             StoreError::Forbidden => self.error(StatusCode::FORBIDDEN, "err.forbidden"),
+            StoreError::Invalid(_) => self.error(StatusCode::UNPROCESSABLE_ENTITY, "err.bad_form"),
             other => {
                 tracing::error!(error = %other, "store error");
                 self.error(StatusCode::INTERNAL_SERVER_ERROR, "err.internal")

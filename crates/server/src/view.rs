@@ -29,6 +29,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "asset_import.html",
     "contacts.html",
     "duty.html",
+    "alerts.html",
+    "alerts_table.html",
+    "alert.html",
     "audit.html",
     "account.html",
     "error.html",
@@ -60,6 +63,15 @@ impl Views {
             match (chrono::DateTime::from_timestamp_millis(ms), vietnam) {
                 (Some(d), Some(tz)) => d.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
                 _ => String::new(),
+            }
+        });
+        env.add_filter("duration", |ms: i64| -> String {
+            let s = ms.max(0) / 1000;
+            match s {
+                0..60 => format!("{s} s"),
+                60..3600 => format!("{} min", s / 60),
+                3600..86_400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+                _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
             }
         });
         Ok(Views { env })

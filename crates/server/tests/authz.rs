@@ -11,12 +11,14 @@ use common::{multipart, request, send, world, Who, World, SECRET};
 
 /// The path with its parameters pointing at unit B's records (or at A's, with `own`).
 fn concrete(w: &World, path: &str, own: bool) -> String {
-    let (unit, asset, range, user, shift) = if own {
-        (w.unit_a, w.asset_a, w.range_a, w.user_a, w.shift_a)
+    let (unit, asset, range, user, shift, alert) = if own {
+        (w.unit_a, w.asset_a, w.range_a, w.user_a, w.shift_a, w.alert_a)
     } else {
-        (w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b)
+        (w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b, w.alert_b)
     };
-    let id = if path.contains("/duty/") {
+    let id = if path.contains("/alerts/") {
+        alert
+    } else if path.contains("/duty/") {
         shift
     } else if path.contains("/units/") {
         unit
@@ -51,6 +53,8 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
             "role": "viewer", "active": false, "status": "retired",
             "user_id": w.user_b, "starts_at": 0, "ends_at": 3_600_000, "note": "INTRUDER",
             "first_day": "2024-02-09", "days": 1, "slots": "00:00-12:00", "people": [w.user_b],
+            "title": "INTRUDER", "verdict": "benign", "remediation": "INTRUDER", "body": "INTRUDER",
+            "reason": "INTRUDER", "rule_id": "rule-SECRETB-ALERT", "host": "SECRETB-ALERT-HOST",
         });
         return (Some("application/json".into()), json.to_string().into_bytes());
     }
@@ -80,6 +84,11 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
         ("days", "1"),
         ("slots", "00:00-12:00"),
         ("people", &w.user_b.to_string()),
+        ("verdict", "benign"),
+        ("remediation", "INTRUDER"),
+        ("body", "INTRUDER"),
+        ("reason", "INTRUDER"),
+        ("rule_id", "rule-SECRETB-ALERT"),
     ])
     .unwrap();
     (
@@ -183,6 +192,34 @@ async fn no_route_leaks_or_changes_another_units_data() {
         [(w.shift_b, w.user_b, "SECRETB handover")],
         "B's roster is untouched"
     );
+    let b_alert = w.store.alert(&admin, w.alert_b).await.unwrap();
+    assert_eq!(
+        (b_alert.status.as_str(), b_alert.assignee, b_alert.count),
+        ("new", None, 1),
+        "B's alert is untouched"
+    );
+    assert!(w
+        .store
+        .alert_comments(&admin, w.alert_b)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        w.store.suppressions(&admin).await.unwrap().is_empty(),
+        "no suppression was slipped in for B or for everyone"
+    );
+    let b_alerts = w
+        .store
+        .alerts(
+            &admin,
+            &canhgac_store::AlertQuery {
+                unit_id: Some(w.unit_b),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(b_alerts.total, 1, "no alert was reported into B");
     assert_eq!(
         w.store.contacts().await.unwrap().len(),
         3,
@@ -209,6 +246,8 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/api/v1/users",
             "/api/v1/duty/now",
             "/",
+            "/alerts",
+            "/api/v1/alerts",
         ]
         .contains(&path.as_str())
         {

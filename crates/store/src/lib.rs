@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
 mod assets;
 mod audit;
 mod contacts;
@@ -26,6 +27,7 @@ use std::path::Path;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use alerts::{AlertNotice, AlertQuery, Raised, Suppression, UnitAlertSummary};
 pub use assets::{AssetQuery, AssetSort};
 pub use audit::{AuditEntry, AuditQuery, ChainCheck};
 pub use canhgac_model::Actor;
@@ -66,6 +68,8 @@ pub struct Store {
     backend: Backend,
     /// Serialises write transactions, so the audit chain has one head and SQLite never sees two writers.
     write: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Alert changes, for live consoles in this process.
+    alert_tx: tokio::sync::broadcast::Sender<alerts::AlertNotice>,
 }
 
 impl std::fmt::Debug for Store {
@@ -128,6 +132,7 @@ impl Store {
             pool,
             backend,
             write: Default::default(),
+            alert_tx: tokio::sync::broadcast::channel(1024).0,
         })
     }
 

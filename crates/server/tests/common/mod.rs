@@ -38,6 +38,8 @@ pub struct World {
     pub contact: i64,
     pub shift_a: i64,
     pub shift_b: i64,
+    pub alert_a: i64,
+    pub alert_b: i64,
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -155,6 +157,28 @@ pub async fn world() -> World {
         .await
         .unwrap();
     let user_a = a[0].actor.unwrap().user_id.0;
+    let raise = |unit: canhgac_model::UnitId, title: &str| canhgac_model::NewAlert {
+        unit_id: unit,
+        source: "sigma".into(),
+        rule_id: format!("rule-{title}"),
+        title: title.into(),
+        severity: canhgac_model::Severity::High,
+        host: format!("{title}-HOST"),
+        seen_at: now,
+        details: serde_json::json!({ "CommandLine": title }),
+        event_key: None,
+    };
+    let alert_id = |r: canhgac_store::Raised| match r {
+        canhgac_store::Raised::Created(id) => id,
+        other => panic!("expected a new alert, got {other:?}"),
+    };
+    let alert_a = alert_id(store.raise_alert(&raise(unit_a, "A-ALERT"), hour).await.unwrap());
+    let alert_b = alert_id(
+        store
+            .raise_alert(&raise(unit_b, "SECRETB-ALERT"), hour)
+            .await
+            .unwrap(),
+    );
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -180,14 +204,31 @@ pub async fn world() -> World {
         contact,
         shift_a,
         shift_b,
+        alert_a,
+        alert_b,
     }
 }
 
 /// Sends a request; returns status, headers and body text.
 pub async fn send(router: &axum::Router, req: Request<Body>) -> (u16, Response<()>, String) {
     let resp = router.clone().oneshot(req).await.unwrap();
-    let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
+    let (parts, mut body) = resp.into_parts();
+    let streaming = parts
+        .headers
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let bytes = if streaming {
+        // A live stream never ends: take what it sends first.
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(2), body.frame())
+            .await
+            .expect("a stream sends its first event at once");
+        frame
+            .and_then(|f| f.ok())
+            .and_then(|f| f.into_data().ok())
+            .unwrap_or_default()
+    } else {
+        body.collect().await.unwrap().to_bytes()
+    };
     (
         parts.status.as_u16(),
         Response::from_parts(parts, ()),
