@@ -1,0 +1,274 @@
+//! The address structure: possibly overlapping ranges cut into sorted, disjoint elementary intervals, each
+//! pointing at the entries that cover it, most specific (smallest range) first. Built once per set; a lookup is
+//! one index read on the top 16 bits and a binary search in a short slice, and allocates nothing.
+
+use std::collections::BTreeSet;
+
+/// An address type: `u32` for IPv4, `u128` for IPv6.
+pub trait Addr: Copy + Ord + std::fmt::Debug {
+    /// The lowest address.
+    const ZERO: Self;
+    /// The next address, `None` after the last.
+    fn succ(self) -> Option<Self>;
+    /// The top 16 bits, for the first-level index.
+    fn bucket(self) -> usize;
+    /// The first address of a bucket.
+    fn bucket_start(bucket: usize) -> Self;
+    /// The distance `last - first` (the range's size minus one), for ordering by specificity.
+    fn span(first: Self, last: Self) -> u128;
+}
+
+impl Addr for u32 {
+    const ZERO: Self = 0;
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+    fn bucket(self) -> usize {
+        (self >> 16) as usize
+    }
+    fn bucket_start(bucket: usize) -> Self {
+        u32::try_from(bucket).unwrap_or(0) << 16
+    }
+    fn span(first: Self, last: Self) -> u128 {
+        u128::from(last - first)
+    }
+}
+
+impl Addr for u128 {
+    const ZERO: Self = 0;
+    fn succ(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+    fn bucket(self) -> usize {
+        (self >> 112) as usize
+    }
+    fn bucket_start(bucket: usize) -> Self {
+        (bucket as u128) << 112
+    }
+    fn span(first: Self, last: Self) -> u128 {
+        last - first
+    }
+}
+
+const BUCKETS: usize = 1 << 16;
+
+/// Disjoint intervals covering the whole address space, each with the ids of the ranges covering it.
+#[derive(Debug, Clone)]
+pub struct RangeTable<A: Addr> {
+    /// `starts[i]` is the first address of interval `i`; `starts[0] == 0`.
+    starts: Vec<A>,
+    /// Interval `i` is covered by `ids[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<u32>,
+    ids: Vec<u32>,
+    /// `index[b]` is the interval holding the first address of bucket `b`; `index[BUCKETS]` the last interval.
+    index: Vec<u32>,
+}
+
+impl<A: Addr> RangeTable<A> {
+    /// Builds the table from `(first, last, id)` ranges (`first <= last`).
+    pub fn build(mut ranges: Vec<(A, A, u32)>) -> Self {
+        ranges.sort_unstable();
+        let mut ends: Vec<(A, u32)> = ranges
+            .iter()
+            .filter_map(|&(_, last, id)| last.succ().map(|end| (end, id)))
+            .collect();
+        ends.sort_unstable();
+        let mut spans = vec![0u128; ranges.iter().map(|r| r.2 as usize + 1).max().unwrap_or(0)];
+        for &(first, last, id) in &ranges {
+            if let Some(s) = spans.get_mut(id as usize) {
+                *s = A::span(first, last);
+            }
+        }
+        let mut table = Self {
+            starts: vec![A::ZERO],
+            offsets: vec![0, 0],
+            ids: Vec::new(),
+            index: Vec::new(),
+        };
+        let mut active: BTreeSet<(u128, u32)> = BTreeSet::new();
+        let (mut opened, mut closed) = (0, 0);
+        loop {
+            // The next boundary: the smallest pending start or end.
+            let next = match (ranges.get(opened), ends.get(closed)) {
+                (Some(o), Some(c)) => o.0.min(c.0),
+                (Some(o), None) => o.0,
+                (None, Some(c)) => c.0,
+                (None, None) => break,
+            };
+            while let Some(&(end, id)) = ends.get(closed).filter(|e| e.0 == next) {
+                let _ = end;
+                active.remove(&(spans[id as usize], id));
+                closed += 1;
+            }
+            while let Some(&(_, _, id)) = ranges.get(opened).filter(|r| r.0 == next) {
+                active.insert((spans[id as usize], id));
+                opened += 1;
+            }
+            table.push(next, active.iter().map(|&(_, id)| id));
+        }
+        table.build_index();
+        table
+    }
+
+    /// Starts an interval at `start` covered by `cover`, unless the cover is that of the interval before.
+    fn push(&mut self, start: A, cover: impl Iterator<Item = u32>) {
+        let before = self.ids.len();
+        self.ids.extend(cover);
+        let n = self.starts.len();
+        let prev = self.offsets[n - 1] as usize..self.offsets[n] as usize;
+        if self.ids[before..] == self.ids[prev.clone()] {
+            self.ids.truncate(before);
+            return;
+        }
+        if start == self.starts[n - 1] {
+            // The first interval (at 0) is being given its cover.
+            self.ids.drain(prev.clone());
+            self.offsets[n] = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+            return;
+        }
+        self.starts.push(start);
+        self.offsets
+            .push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+    }
+
+    fn build_index(&mut self) {
+        let mut index = Vec::with_capacity(BUCKETS + 1);
+        let mut i = 0usize;
+        for b in 0..BUCKETS {
+            let start = A::bucket_start(b);
+            while i + 1 < self.starts.len() && self.starts[i + 1] <= start {
+                i += 1;
+            }
+            index.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        index.push(u32::try_from(self.starts.len() - 1).unwrap_or(u32::MAX));
+        self.index = index;
+    }
+
+    /// The interval holding `addr`.
+    #[inline]
+    fn interval(&self, addr: A) -> usize {
+        let b = addr.bucket();
+        let lo = self.index[b] as usize;
+        let hi = self.index[b + 1] as usize;
+        let k = self.starts[lo..=hi].partition_point(|s| *s <= addr);
+        lo + k - 1
+    }
+
+    fn cover(&self, interval: usize) -> &[u32] {
+        &self.ids[self.offsets[interval] as usize..self.offsets[interval + 1] as usize]
+    }
+
+    /// The ids of the ranges holding `addr`, smallest range first. Allocates nothing.
+    #[inline]
+    pub fn lookup(&self, addr: A) -> &[u32] {
+        self.cover(self.interval(addr))
+    }
+
+    /// The ids of every range sharing an address with `first..=last`, each once, in no particular order.
+    pub fn overlapping(&self, first: A, last: A) -> Vec<u32> {
+        let (a, b) = (self.interval(first), self.interval(last));
+        let mut out: Vec<u32> = (a..=b).flat_map(|i| self.cover(i).iter().copied()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// How many elementary intervals the table holds.
+    pub fn intervals(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Bytes of memory the table occupies (capacity of its vectors).
+    pub fn heap_bytes(&self) -> usize {
+        self.starts.capacity() * std::mem::size_of::<A>()
+            + (self.offsets.capacity() + self.ids.capacity() + self.index.capacity()) * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(ranges: &[(u32, u32, u32)], a: u32) -> Vec<u32> {
+        let mut hits: Vec<_> = ranges.iter().filter(|r| r.0 <= a && a <= r.1).collect();
+        hits.sort_by_key(|r| (r.1 - r.0, r.2));
+        hits.iter().map(|r| r.2).collect()
+    }
+
+    #[test]
+    fn nested_overlapping_and_edge_ranges() {
+        let ranges = vec![
+            (0x0A00_0000, 0x0AFF_FFFF, 0), // 10/8
+            (0x0A01_0000, 0x0A01_FFFF, 1), // 10.1/16
+            (0x0A01_0203, 0x0A01_0203, 2), // 10.1.2.3
+            (0x0A01_0203, 0x0A01_0203, 3), // the same address from another list
+            (0x0A01_0100, 0x0A02_00FF, 4), // a range straddling 10.1/16's end
+            (0, 0, 5),
+            (u32::MAX, u32::MAX, 6),
+        ];
+        let t = RangeTable::build(ranges.clone());
+        let probes = [
+            0,
+            1,
+            0x09FF_FFFF,
+            0x0A00_0000,
+            0x0A01_0000,
+            0x0A01_00FF,
+            0x0A01_0100,
+            0x0A01_0202,
+            0x0A01_0203,
+            0x0A01_0204,
+            0x0A01_FFFF,
+            0x0A02_0000,
+            0x0A02_00FF,
+            0x0A02_0100,
+            0x0AFF_FFFF,
+            0x0B00_0000,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
+        for a in probes {
+            assert_eq!(t.lookup(a), naive(&ranges, a), "address {a:#x}");
+        }
+        assert_eq!(t.overlapping(0x0A01_0000, 0x0A01_0000), [0, 1]);
+        assert_eq!(t.overlapping(0x0A02_0000, 0x0B00_0000), [0, 4]);
+        assert_eq!(t.overlapping(0x0B00_0000, 0x0C00_0000), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn empty_table_answers_nothing() {
+        let t = RangeTable::<u128>::build(Vec::new());
+        assert!(t.lookup(0).is_empty());
+        assert!(t.lookup(u128::MAX).is_empty());
+        assert_eq!(t.intervals(), 1);
+    }
+
+    #[test]
+    fn pseudo_random_ranges_match_naive_scan() {
+        // A small linear congruential generator: deterministic, no dependency.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (x >> 32) as u32
+        };
+        let mut ranges = Vec::new();
+        for id in 0..300 {
+            let a = next() >> 8; // keep them clustered so they overlap
+            let len = next() % 5000;
+            ranges.push((a, a.saturating_add(len), id));
+        }
+        let t = RangeTable::build(ranges.clone());
+        for r in ranges.iter().take(100) {
+            for a in [
+                r.0.saturating_sub(1),
+                r.0,
+                r.1,
+                r.1.saturating_add(1),
+                next() >> 8,
+            ] {
+                assert_eq!(t.lookup(a), naive(&ranges, a), "address {a:#x}");
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! [`IndicatorSet`]: every entry of one or more lists, indexed for matching. Built once per list version.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::indicator::{Entry, FileHash, Indicator, IpRange, List};
+use crate::ranges::RangeTable;
+
+/// The name, source and version of a list in a set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListInfo {
+    /// The list's name.
+    pub name: String,
+    /// Who sent it.
+    pub source: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// One matching entry and the list it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Hit<'a> {
+    /// The entry's position in the set (stable for one set; use it to refer back).
+    pub id: u32,
+    /// The list.
+    pub list: &'a ListInfo,
+    /// The entry.
+    pub entry: &'a Entry,
+}
+
+/// Indicators of one or more lists, ready for matching. Lookups allocate nothing (apart from
+/// [`IndicatorSet::overlapping`], which returns a vector).
+///
+/// ```
+/// use canhgac_ioc::{import, IndicatorSet, ImportOptions};
+///
+/// let list = import::import("drop.txt", b"1.10.16.0/20 ; SBL256894\n", &ImportOptions::default()).unwrap();
+/// let set = IndicatorSet::from_lists([list.into_list("DROP", "Spamhaus", "2024-01")]);
+/// let hit = set.match_ip("1.10.20.7".parse().unwrap()).next().unwrap();
+/// assert_eq!(hit.list.name, "DROP");
+/// assert_eq!(hit.entry.indicator.to_string(), "1.10.16.0/20");
+/// ```
+#[derive(Debug, Clone)]
+pub struct IndicatorSet {
+    lists: Vec<ListInfo>,
+    entries: Vec<(u32, Entry)>,
+    v4: RangeTable<u32>,
+    v6: RangeTable<u128>,
+    domains: HashMap<Box<str>, Vec<u32>>,
+    urls: HashMap<Box<str>, Vec<u32>>,
+    hashes: HashMap<FileHash, Vec<u32>>,
+}
+
+impl IndicatorSet {
+    /// Indexes every entry of `lists`.
+    pub fn from_lists(lists: impl IntoIterator<Item = List>) -> Self {
+        let mut infos = Vec::new();
+        let mut entries = Vec::new();
+        for (i, list) in lists.into_iter().enumerate() {
+            infos.push(ListInfo {
+                name: list.name,
+                source: list.source,
+                version: list.version,
+            });
+            let li = u32::try_from(i).unwrap_or(u32::MAX);
+            entries.extend(list.entries.into_iter().map(|e| (li, e)));
+        }
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        let mut domains: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut urls: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut hashes: HashMap<FileHash, Vec<u32>> = HashMap::new();
+        for (id, (_, e)) in entries.iter().enumerate() {
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            match &e.indicator {
+                Indicator::Ip(IpRange::V4(a, b)) => v4.push((*a, *b, id)),
+                Indicator::Ip(IpRange::V6(a, b)) => v6.push((*a, *b, id)),
+                Indicator::Domain(d) => domains.entry(d.as_str().into()).or_default().push(id),
+                Indicator::Url(u) => urls.entry(u.as_str().into()).or_default().push(id),
+                Indicator::Hash(h) => hashes.entry(*h).or_default().push(id),
+            }
+        }
+        Self {
+            lists: infos,
+            entries,
+            v4: RangeTable::build(v4),
+            v6: RangeTable::build(v6),
+            domains,
+            urls,
+            hashes,
+        }
+    }
+
+    /// How many entries the set holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the set holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The lists, in the order given.
+    pub fn lists(&self) -> &[ListInfo] {
+        &self.lists
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: u32) -> Option<Hit<'_>> {
+        let (list, entry) = self.entries.get(id as usize)?;
+        Some(Hit {
+            id,
+            list: self.lists.get(*list as usize)?,
+            entry,
+        })
+    }
+
+    fn hits<'a>(&'a self, ids: &'a [u32]) -> impl Iterator<Item = Hit<'a>> + 'a {
+        ids.iter().filter_map(|id| self.get(*id))
+    }
+
+    /// The entries whose address, block or range holds `ip`, most specific first (a /32 before its /24).
+    /// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are looked up as IPv4.
+    pub fn match_ip(&self, ip: IpAddr) -> impl Iterator<Item = Hit<'_>> + '_ {
+        self.hits(self.ip_ids(ip))
+    }
+
+    /// Whether any entry holds `ip` (the fastest question: one index read and a short binary search).
+    #[inline]
+    pub fn contains_ip(&self, ip: IpAddr) -> bool {
+        !self.ip_ids(ip).is_empty()
+    }
+
+    #[inline]
+    fn ip_ids(&self, ip: IpAddr) -> &[u32] {
+        match ip {
+            IpAddr::V4(a) => self.v4.lookup(a.into()),
+            IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                Some(v4) => self.v4.lookup(v4.into()),
+                None => self.v6.lookup(a.into()),
+            },
+        }
+    }
+
+    /// The entries whose domain is `name` or a parent of it (`a.b.evil.example` matches `evil.example`), the
+    /// longest match first. Case and a trailing dot are ignored. Allocates nothing for names up to 253 bytes.
+    pub fn match_domain<'a>(&'a self, name: &str) -> impl Iterator<Item = Hit<'a>> + 'a {
+        let mut buf = [0u8; 253];
+        let mut found: [&'a [u32]; 8] = [&[]; 8];
+        let name = name.trim().trim_end_matches('.');
+        if let Some(lower) = lowercase_into(name, &mut buf) {
+            let mut rest = lower;
+            let mut n = 0;
+            loop {
+                if let Some(ids) = self.domains.get(rest) {
+                    if n < found.len() {
+                        found[n] = ids;
+                        n += 1;
+                    }
+                }
+                match rest.split_once('.') {
+                    Some((_, parent)) if parent.contains('.') => rest = parent,
+                    _ => break,
+                }
+            }
+        }
+        found.into_iter().flat_map(move |ids| self.hits(ids))
+    }
+
+    /// The entries for exactly this URL (scheme and host compared without case, fragment ignored).
+    pub fn match_url(&self, url: &str) -> impl Iterator<Item = Hit<'_>> + '_ {
+        let ids: &[u32] = match self.urls.get(url.trim()) {
+            Some(ids) => ids,
+            None => crate::text::normalize_url(url)
+                .and_then(|u| self.urls.get(u.as_str()))
+                .map_or(&[], Vec::as_slice),
+        };
+        self.hits(ids)
+    }
+
+    /// The entries for this MD5, SHA-1 or SHA-256 (hexadecimal, any case). Allocates nothing.
+    pub fn match_hash(&self, hex: &str) -> impl Iterator<Item = Hit<'_>> + '_ {
+        let ids = FileHash::parse(hex)
+            .and_then(|h| self.hashes.get(&h))
+            .map_or(&[][..], Vec::as_slice);
+        self.hits(ids)
+    }
+
+    /// The entries matching an event field whose kind is not known in advance: an address, a hash, a URL (its
+    /// host is also looked up as a domain) or a domain.
+    pub fn match_value<'a>(&'a self, value: &str) -> Vec<Hit<'a>> {
+        let v = value.trim();
+        if let Ok(ip) = v.parse::<IpAddr>() {
+            return self.match_ip(ip).collect();
+        }
+        if FileHash::parse(v).is_some() {
+            return self.match_hash(v).collect();
+        }
+        if let Some((_, rest)) = v.split_once("://") {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            let host = host.split(':').next().unwrap_or(host);
+            let mut hits: Vec<_> = self.match_url(v).collect();
+            match host.parse::<IpAddr>() {
+                Ok(ip) => hits.extend(self.match_ip(ip)),
+                Err(_) => hits.extend(self.match_domain(host)),
+            }
+            return hits;
+        }
+        self.match_domain(v).collect()
+    }
+
+    /// Every entry sharing at least one address with `range` (inside it, holding it or straddling it): how an
+    /// estate's public ranges are matched against a list. Each entry once, in id order.
+    pub fn overlapping(&self, range: IpRange) -> Vec<Hit<'_>> {
+        let ids = match range {
+            IpRange::V4(a, b) => self.v4.overlapping(a, b),
+            IpRange::V6(a, b) => self.v6.overlapping(a, b),
+        };
+        ids.into_iter().filter_map(|id| self.get(id)).collect()
+    }
+
+    /// Matches an estate: every `(subject, address)` of `assets` and every `(subject, range)` of `ranges`
+    /// against the set. `S` is whatever identifies an asset or a unit to the caller.
+    pub fn match_estate<'a, S: Clone>(
+        &'a self,
+        assets: impl IntoIterator<Item = (S, IpAddr)>,
+        ranges: impl IntoIterator<Item = (S, IpRange)>,
+    ) -> Vec<EstateMatch<'a, S>> {
+        let mut out = Vec::new();
+        for (subject, ip) in assets {
+            out.extend(self.match_ip(ip).map(|hit| EstateMatch {
+                subject: subject.clone(),
+                target: IpRange::single(ip),
+                hit,
+            }));
+        }
+        for (subject, range) in ranges {
+            out.extend(self.overlapping(range).into_iter().map(|hit| EstateMatch {
+                subject: subject.clone(),
+                target: range,
+                hit,
+            }));
+        }
+        out
+    }
+
+    /// How many disjoint address intervals the IPv4 and IPv6 tables hold (for the benchmark).
+    pub fn address_intervals(&self) -> usize {
+        self.v4.intervals() + self.v6.intervals()
+    }
+
+    /// Memory held by the address tables, in bytes (for the benchmark).
+    pub fn address_table_bytes(&self) -> usize {
+        self.v4.heap_bytes() + self.v6.heap_bytes()
+    }
+}
+
+/// One entry matching a subject of the estate.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstateMatch<'a, S> {
+    /// The asset or unit, as given.
+    pub subject: S,
+    /// The asset's address or the unit's range that matched.
+    pub target: IpRange,
+    /// The matching entry.
+    pub hit: Hit<'a>,
+}
+
+/// `name` in lowercase ASCII inside `buf`, or `None` when it is longer than the buffer.
+fn lowercase_into<'b>(name: &str, buf: &'b mut [u8; 253]) -> Option<&'b str> {
+    let bytes = name.as_bytes();
+    let out = buf.get_mut(..bytes.len())?;
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
+}
