@@ -251,7 +251,9 @@ impl Category {
     /// The category a list's own words name: English or Vietnamese, case and diacritics ignored.
     pub fn from_words(words: &str) -> Self {
         let w = crate::text::fold(words);
-        let has = |k: &[&str]| k.iter().any(|k| w.contains(k));
+        let padded = format!(" {w}");
+        // Words match at a word start: "bot" matches "botnet" but not "Pikabot".
+        let has = |k: &[&str]| k.iter().any(|k| padded.contains(&format!(" {k}")));
         if w.is_empty() {
             Self::Unknown
         } else if has(&["c2", "c&c", "command and control", "botnet cc", "dieu khien"]) {
@@ -361,5 +363,6 @@ mod tests {
         assert_eq!(Category::from_words("Lừa đảo"), Category::Phishing);
         assert_eq!(Category::from_words(""), Category::Unknown);
         assert_eq!(Category::from_words("weird"), Category::Other("weird".into()));
+        assert_eq!(Category::from_words("Pikabot"), Category::Other("Pikabot".into()));
     }
 }

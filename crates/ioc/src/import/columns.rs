@@ -162,10 +162,13 @@ pub fn column_of(header: &str) -> Option<Column> {
 }
 
 /// The header row: the first of the first 20 rows where some cell names an indicator column and no cell is an
-/// indicator itself. A title row ("Danh sách IP botnet tháng 01/2024", alone in its row) is not a header even
+/// indicator itself; comment rows (`#…`) are never headers. A title row ("Danh sách IP botnet tháng 01/2024", alone in its row) is not a header even
 /// though it says "IP": a header cell alone in its row must be short.
 pub fn detect_header(grid: &canhgac_tabular::Grid) -> Option<usize> {
     grid.find_header(20, |cells| {
+        if cells.first().is_some_and(|c| c.trim_start().starts_with('#')) {
+            return false; // a comment, even when it names columns ("# DstIP,DstPort")
+        }
         let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
         cells.iter().any(|c| {
             column_of(c).is_some_and(|c| c.is_indicator()) && (filled > 1 || fold(c).split(' ').count() <= 3)
