@@ -21,6 +21,17 @@ pub(crate) fn read_grid(grid: &Grid, mapping: Option<&ColumnMap>, format: Format
     if !map.columns.iter().any(Column::is_indicator) {
         return Err(Error::NoIndicatorColumn);
     }
+    let width = grid.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    if let Some(column) = map
+        .columns
+        .iter()
+        .enumerate()
+        .skip(width)
+        .find(|(_, c)| **c != Column::Ignore)
+        .map(|(i, _)| i)
+    {
+        return Err(Error::BadMapping { column, width });
+    }
     let start = match map.header_line {
         Some(line) => grid.rows.iter().position(|r| r.line == line).map_or(0, |i| i + 1),
         None => 0,
