@@ -1,1 +1,207 @@
-fn main() {}
+//! Benchmark: the indicator engine on real and synthetic lists, one core.
+//!
+//! 1. IPsum (≈120,000 addresses): import, build, lookups per second (half listed addresses, half random).
+//! 2. A synthetic 500,000-line and 1,000,000-line list (addresses, `ip:port`, one CIDR block in ten, counts):
+//!    import time, build time, lookups per second with a million entries loaded, and import + build + matching
+//!    10,000 assets and 100 unit ranges end to end.
+//!
+//! Run with `bench/ioc/run` (which also runs the Python reference and prints ratios) or
+//! `cargo bench -p canhgac-ioc --bench ipsum`. With `IOC_BENCH_DIR` set, the synthetic list and the probe
+//! addresses are written there for the reference.
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use canhgac_ioc::import::import;
+use canhgac_ioc::{ImportOptions, IndicatorSet, IpRange};
+
+const PROBES: usize = 4_000_000;
+
+/// A small deterministic generator (64-bit LCG), so runs and the reference see the same addresses.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 32) as u32
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = f();
+        times.push(t.elapsed());
+        last = Some(out);
+    }
+    (median(times), last.expect("at least one run"))
+}
+
+/// The median time to index a list (the copies are made before timing).
+fn time_build(imported: &canhgac_ioc::import::Imported, runs: usize) -> (Duration, IndicatorSet) {
+    let copies: Vec<_> = (0..runs)
+        .map(|_| imported.clone().into_list("list", "bench", "1"))
+        .collect();
+    let mut copies = copies.into_iter();
+    time(runs, || IndicatorSet::from_lists(copies.next()))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Probe addresses: every other one taken from `listed`, the rest random.
+fn probes(listed: &[u32], seed: u64) -> Vec<Ipv4Addr> {
+    let mut rng = Lcg(seed);
+    (0..PROBES)
+        .map(|i| {
+            let r = rng.next();
+            if i % 2 == 0 && !listed.is_empty() {
+                Ipv4Addr::from(listed[r as usize % listed.len()])
+            } else {
+                Ipv4Addr::from(r)
+            }
+        })
+        .collect()
+}
+
+fn lookups_per_sec(set: &IndicatorSet, probes: &[Ipv4Addr]) -> (f64, usize) {
+    let (t, hits) = time(5, || {
+        probes.iter().filter(|a| set.contains_ip(IpAddr::V4(**a))).count()
+    });
+    (probes.len() as f64 / t.as_secs_f64(), hits)
+}
+
+fn synthetic(lines: usize, seed: u64) -> (String, Vec<u32>) {
+    let mut rng = Lcg(seed);
+    let mut text = String::with_capacity(lines * 18);
+    let mut listed = Vec::with_capacity(lines);
+    text.push_str("# synthetic botnet list\n");
+    for i in 0..lines {
+        let a = Ipv4Addr::from(rng.next());
+        listed.push(u32::from(a));
+        match i % 10 {
+            0 => text.push_str(&format!("{}/24\n", Ipv4Addr::from(u32::from(a) & 0xFFFF_FF00))),
+            1 => text.push_str(&format!("{a}:{}\n", 1024 + rng.next() % 60000)),
+            2 => text.push_str(&format!("{a}\t{}\n", rng.next() % 10)),
+            _ => text.push_str(&format!("{a}\n")),
+        }
+    }
+    (text, listed)
+}
+
+fn write_for_reference(name: &str, contents: &str) {
+    if let Some(dir) = std::env::var_os("IOC_BENCH_DIR") {
+        let path = std::path::Path::new(&dir).join(name);
+        std::fs::write(&path, contents).expect("write reference input");
+    }
+}
+
+fn ipsum() {
+    let Some(path) = canhgac_testdata::require("ip-blocklists/ipsum/ipsum.txt") else {
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("read ipsum");
+    let options = ImportOptions::default();
+    let (t_import, imported) = time(5, || import("ipsum.txt", &bytes, &options).expect("import"));
+    let entries = imported.entries.len();
+    let (t_build, set) = time_build(&imported, 5);
+    let listed: Vec<u32> = set
+        .lists()
+        .iter()
+        .flat_map(|_| (0..set.len() as u32).filter_map(|id| set.get(id)))
+        .filter_map(|h| match h.entry.indicator {
+            canhgac_ioc::Indicator::Ip(IpRange::V4(a, _)) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let probes = probes(&listed, 7);
+    write_for_reference(
+        "ipsum-probes.txt",
+        &probes.iter().map(|a| format!("{a}\n")).collect::<String>(),
+    );
+    let (rate, hits) = lookups_per_sec(&set, &probes);
+    println!("ipsum.entries {entries}");
+    println!("ipsum.import_ms {:.1}", ms(t_import));
+    println!("ipsum.build_ms {:.1}", ms(t_build));
+    println!("ipsum.intervals {}", set.address_intervals());
+    println!("ipsum.table_kib {}", set.address_table_bytes() / 1024);
+    println!(
+        "ipsum.lookups_per_sec {rate:.0} ({hits} hits of {})",
+        probes.len()
+    );
+}
+
+fn large(lines: usize) {
+    let (text, listed) = synthetic(lines, lines as u64);
+    write_for_reference(&format!("synthetic-{lines}.txt"), &text);
+    let options = ImportOptions::default();
+    let (t_import, imported) = time(3, || {
+        import("list.txt", text.as_bytes(), &options).expect("import")
+    });
+    assert!(imported.rejected.is_empty());
+    let (t_build, set) = time_build(&imported, 3);
+    let probes = probes(&listed, 11);
+    let (rate, hits) = lookups_per_sec(&set, &probes);
+    // The estate: 10,000 assets (one in a hundred on the list) and 100 units' public /24 ranges.
+    let mut rng = Lcg(99);
+    let assets: Vec<(usize, IpAddr)> = (0..10_000)
+        .map(|i| {
+            let r = rng.next();
+            let a = if i % 100 == 0 {
+                listed[r as usize % listed.len()]
+            } else {
+                r
+            };
+            (i, IpAddr::V4(a.into()))
+        })
+        .collect();
+    let ranges: Vec<(usize, IpRange)> = (0..100)
+        .map(|i| {
+            (
+                i,
+                IpRange::V4(rng.next() & 0xFFFF_FF00, (rng.next() & 0xFFFF_FF00) | 0xFF),
+            )
+        })
+        .map(|(i, r)| match r {
+            IpRange::V4(a, _) => (i, IpRange::V4(a, a | 0xFF)),
+            other => (i, other),
+        })
+        .collect();
+    let (t_total, matched) = time(3, || {
+        let imported = import("list.txt", text.as_bytes(), &options).expect("import");
+        let set = IndicatorSet::from_lists([imported.into_list("synthetic", "bench", "1")]);
+        black_box(
+            set.match_estate(assets.iter().copied(), ranges.iter().copied())
+                .len(),
+        )
+    });
+    println!("list{lines}.entries {}", imported.entries.len());
+    println!("list{lines}.import_ms {:.1}", ms(t_import));
+    println!("list{lines}.build_ms {:.1}", ms(t_build));
+    println!(
+        "list{lines}.lookups_per_sec {rate:.0} ({hits} hits of {})",
+        probes.len()
+    );
+    println!(
+        "list{lines}.import_build_match_10000_assets_ms {:.1} ({matched} matches)",
+        ms(t_total)
+    );
+}
+
+fn main() {
+    ipsum();
+    large(500_000);
+    large(1_000_000);
+}

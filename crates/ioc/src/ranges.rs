@@ -1,6 +1,6 @@
 //! The address structure: possibly overlapping ranges cut into sorted, disjoint elementary intervals, each
 //! pointing at the entries that cover it, most specific (smallest range) first. Built once per set; a lookup is
-//! one index read on the top 16 bits and a binary search in a short slice, and allocates nothing.
+//! one index read on the top bits (20 for IPv4, 16 for IPv6) and a binary search in a short slice, and allocates nothing.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +10,9 @@ pub trait Addr: Copy + Ord + std::fmt::Debug {
     const ZERO: Self;
     /// The next address, `None` after the last.
     fn succ(self) -> Option<Self>;
-    /// The top 16 bits, for the first-level index.
+    /// How many top bits the first-level index uses.
+    const BUCKET_BITS: u32;
+    /// The top [`Addr::BUCKET_BITS`] bits, for the first-level index.
     fn bucket(self) -> usize;
     /// The first address of a bucket.
     fn bucket_start(bucket: usize) -> Self;
@@ -20,14 +22,16 @@ pub trait Addr: Copy + Ord + std::fmt::Debug {
 
 impl Addr for u32 {
     const ZERO: Self = 0;
+    // 2^20 buckets (4 MiB of index): about one interval per bucket even with a million entries.
+    const BUCKET_BITS: u32 = 20;
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
     fn bucket(self) -> usize {
-        (self >> 16) as usize
+        (self >> (32 - Self::BUCKET_BITS)) as usize
     }
     fn bucket_start(bucket: usize) -> Self {
-        u32::try_from(bucket).unwrap_or(0) << 16
+        u32::try_from(bucket).unwrap_or(0) << (32 - Self::BUCKET_BITS)
     }
     fn span(first: Self, last: Self) -> u128 {
         u128::from(last - first)
@@ -36,31 +40,38 @@ impl Addr for u32 {
 
 impl Addr for u128 {
     const ZERO: Self = 0;
+    // IPv6 lists are short (DROPv6 has tens of blocks): 2^16 buckets.
+    const BUCKET_BITS: u32 = 16;
     fn succ(self) -> Option<Self> {
         self.checked_add(1)
     }
     fn bucket(self) -> usize {
-        (self >> 112) as usize
+        (self >> (128 - Self::BUCKET_BITS)) as usize
     }
     fn bucket_start(bucket: usize) -> Self {
-        (bucket as u128) << 112
+        (bucket as u128) << (128 - Self::BUCKET_BITS)
     }
     fn span(first: Self, last: Self) -> u128 {
         last - first
     }
 }
 
-const BUCKETS: usize = 1 << 16;
+/// The first address of an interval and where its covering ids start; kept side by side so one cache line
+/// serves both the search and the answer.
+#[derive(Debug, Clone, Copy)]
+struct Slot<A> {
+    start: A,
+    offset: u32,
+}
 
 /// Disjoint intervals covering the whole address space, each with the ids of the ranges covering it.
 #[derive(Debug, Clone)]
 pub struct RangeTable<A: Addr> {
-    /// `starts[i]` is the first address of interval `i`; `starts[0] == 0`.
-    starts: Vec<A>,
-    /// Interval `i` is covered by `ids[offsets[i]..offsets[i + 1]]`.
-    offsets: Vec<u32>,
+    /// `slots[i].start` is the first address of interval `i` (`slots[0].start == 0`); interval `i` is covered by
+    /// `ids[slots[i].offset..slots[i + 1].offset]`. The last slot is a sentinel closing the last interval.
+    slots: Vec<Slot<A>>,
     ids: Vec<u32>,
-    /// `index[b]` is the interval holding the first address of bucket `b`; `index[BUCKETS]` the last interval.
+    /// `index[b]` is the interval holding the first address of bucket `b`; `index[buckets]` the last interval.
     index: Vec<u32>,
 }
 
@@ -80,8 +91,16 @@ impl<A: Addr> RangeTable<A> {
             }
         }
         let mut table = Self {
-            starts: vec![A::ZERO],
-            offsets: vec![0, 0],
+            slots: vec![
+                Slot {
+                    start: A::ZERO,
+                    offset: 0,
+                },
+                Slot {
+                    start: A::ZERO,
+                    offset: 0,
+                },
+            ],
             ids: Vec::new(),
             index: Vec::new(),
         };
@@ -111,52 +130,61 @@ impl<A: Addr> RangeTable<A> {
     }
 
     /// Starts an interval at `start` covered by `cover`, unless the cover is that of the interval before.
+    /// `slots` always ends with the sentinel closing the last interval.
     fn push(&mut self, start: A, cover: impl Iterator<Item = u32>) {
         let before = self.ids.len();
         self.ids.extend(cover);
-        let n = self.starts.len();
-        let prev = self.offsets[n - 1] as usize..self.offsets[n] as usize;
+        let n = self.slots.len() - 1; // intervals so far
+        let prev = self.slots[n - 1].offset as usize..self.slots[n].offset as usize;
         if self.ids[before..] == self.ids[prev.clone()] {
             self.ids.truncate(before);
             return;
         }
-        if start == self.starts[n - 1] {
+        let end = |ids: &Vec<u32>| u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        if start == self.slots[n - 1].start {
             // The first interval (at 0) is being given its cover.
-            self.ids.drain(prev.clone());
-            self.offsets[n] = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+            self.ids.drain(prev);
+            self.slots[n].offset = end(&self.ids);
             return;
         }
-        self.starts.push(start);
-        self.offsets
-            .push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+        self.slots[n].start = start;
+        let offset = end(&self.ids);
+        self.slots.push(Slot { start, offset });
     }
 
     fn build_index(&mut self) {
-        let mut index = Vec::with_capacity(BUCKETS + 1);
+        let intervals = self.slots.len() - 1;
+        let buckets = 1usize << A::BUCKET_BITS;
+        let mut index = Vec::with_capacity(buckets + 1);
         let mut i = 0usize;
-        for b in 0..BUCKETS {
+        for b in 0..buckets {
             let start = A::bucket_start(b);
-            while i + 1 < self.starts.len() && self.starts[i + 1] <= start {
+            while i + 1 < intervals && self.slots[i + 1].start <= start {
                 i += 1;
             }
             index.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
-        index.push(u32::try_from(self.starts.len() - 1).unwrap_or(u32::MAX));
+        index.push(u32::try_from(intervals - 1).unwrap_or(u32::MAX));
         self.index = index;
     }
 
-    /// The interval holding `addr`.
+    /// The interval holding `addr`: the bucket's bounds from the index, then a branch-free binary search.
     #[inline]
     fn interval(&self, addr: A) -> usize {
         let b = addr.bucket();
-        let lo = self.index[b] as usize;
-        let hi = self.index[b + 1] as usize;
-        let k = self.starts[lo..=hi].partition_point(|s| *s <= addr);
-        lo + k - 1
+        let mut base = self.index[b] as usize;
+        let mut size = self.index[b + 1] as usize - base + 1;
+        while size > 1 {
+            let half = size / 2;
+            let mid = base + half;
+            base = if self.slots[mid].start <= addr { mid } else { base };
+            size -= half;
+        }
+        base
     }
 
     fn cover(&self, interval: usize) -> &[u32] {
-        &self.ids[self.offsets[interval] as usize..self.offsets[interval + 1] as usize]
+        &self.ids[self.slots[interval].offset as usize..self.slots[interval + 1].offset as usize]
     }
 
     /// The ids of the ranges holding `addr`, smallest range first. Allocates nothing.
@@ -176,13 +204,13 @@ impl<A: Addr> RangeTable<A> {
 
     /// How many elementary intervals the table holds.
     pub fn intervals(&self) -> usize {
-        self.starts.len()
+        self.slots.len() - 1
     }
 
     /// Bytes of memory the table occupies (capacity of its vectors).
     pub fn heap_bytes(&self) -> usize {
-        self.starts.capacity() * std::mem::size_of::<A>()
-            + (self.offsets.capacity() + self.ids.capacity() + self.index.capacity()) * 4
+        self.slots.capacity() * std::mem::size_of::<Slot<A>>()
+            + (self.ids.capacity() + self.index.capacity()) * 4
     }
 }
 
