@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use canhgac_ioc::import::import;
-use canhgac_ioc::{ImportOptions, IndicatorSet, IpRange};
+use canhgac_ioc::{ImportOptions, IndicatorSet, IpRange, WarningList, Warnings};
 
 const PROBES: usize = 4_000_000;
 
@@ -179,11 +179,12 @@ fn large(lines: usize) {
             other => (i, other),
         })
         .collect();
+    let (warnings, _) = Warnings::build(vec![WarningList::private_ranges()]);
     let (t_total, matched) = time(3, || {
         let imported = import("list.txt", text.as_bytes(), &options).expect("import");
         let set = IndicatorSet::from_lists([imported.into_list("synthetic", "bench", "1")]);
         black_box(
-            set.match_estate(assets.iter().copied(), ranges.iter().copied())
+            set.match_estate(assets.iter().copied(), ranges.iter().copied(), &warnings)
                 .len(),
         )
     });

@@ -65,6 +65,9 @@ pub enum Problem {
     /// A MISP attribute type that carries no network or file indicator.
     #[error("unsupported attribute type {0}")]
     UnsupportedType(String),
+    /// A regular expression that does not compile.
+    #[error("invalid regular expression")]
+    BadPattern,
     /// A JSON object without a field it needs.
     #[error("missing field {0}")]
     MissingField(String),
@@ -86,6 +89,7 @@ impl Problem {
             Self::NotAnIndicator => "not_an_indicator",
             Self::UnsupportedPattern => "unsupported_pattern",
             Self::UnsupportedType(_) => "unsupported_type",
+            Self::BadPattern => "bad_pattern",
             Self::MissingField(_) => "missing_field",
         }
     }

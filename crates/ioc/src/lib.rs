@@ -6,6 +6,8 @@
 //! - [`IndicatorSet`] indexes one or more [`List`]s once; lookups by address (most specific range first),
 //!   domain (with parents), URL and hash allocate nothing.
 //! - [`IndicatorSet::match_estate`] finds the list entries on a unit's assets and inside its public ranges.
+//! - [`Warnings`] (MISP-style warning lists: CIDR, hostname, string, substring, regex) mark matches on known-good
+//!   values as suppressed, naming the list.
 //! - [`diff`] compares two versions of a list.
 //!
 //! ```
@@ -18,8 +20,10 @@
 //!
 //! let set = IndicatorSet::from_lists([imported.into_list("Botnet IP list", "Sở TT&TT", "2024-01")]);
 //! let unit_ranges = [("BV Đa khoa", "203.0.113.0/24".parse::<canhgac_ioc::IpRange>().unwrap())];
-//! let found = set.match_estate(std::iter::empty::<(&str, std::net::IpAddr)>(), unit_ranges);
+//! let no_assets = std::iter::empty::<(&str, std::net::IpAddr)>();
+//! let found = set.match_estate(no_assets, unit_ranges, &canhgac_ioc::Warnings::default());
 //! assert_eq!(found[0].hit.entry.meta.family.as_deref(), Some("Mirai"));
+//! assert!(found[0].suppressed.is_none());
 //! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -30,12 +34,14 @@ mod indicator;
 mod ranges;
 mod set;
 pub mod text;
+mod warning;
 
 pub use diff::{diff, Diff};
 pub use error::{Error, Location, Problem, Rejected, Result};
 pub use import::{DateOrder, ImportOptions};
 pub use indicator::{Category, Entry, FileHash, HashKind, Indicator, IpRange, List, Meta};
 pub use set::{EstateMatch, Hit, IndicatorSet, ListInfo};
+pub use warning::{read_warning_list, Suppression, WarningKind, WarningList, Warnings};
 
 impl std::str::FromStr for IpRange {
     type Err = Problem;

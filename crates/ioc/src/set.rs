@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::indicator::{Entry, FileHash, Indicator, IpRange, List};
 use crate::ranges::RangeTable;
+use crate::warning::{Suppression, Warnings};
 
 /// The name, source and version of a list in a set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -223,26 +224,33 @@ impl IndicatorSet {
     }
 
     /// Matches an estate: every `(subject, address)` of `assets` and every `(subject, range)` of `ranges`
-    /// against the set. `S` is whatever identifies an asset or a unit to the caller.
+    /// against the set. `S` is whatever identifies an asset or a unit to the caller. A match whose entry a
+    /// warning list covers (e.g. a list's bogon `10.0.0.0/8` against a private asset address) is kept with
+    /// [`EstateMatch::suppressed`] naming the warning list; pass `&Warnings::default()` for none.
     pub fn match_estate<'a, S: Clone>(
         &'a self,
         assets: impl IntoIterator<Item = (S, IpAddr)>,
         ranges: impl IntoIterator<Item = (S, IpRange)>,
+        warnings: &Warnings,
     ) -> Vec<EstateMatch<'a, S>> {
         let mut out = Vec::new();
-        for (subject, ip) in assets {
-            out.extend(self.match_ip(ip).map(|hit| EstateMatch {
+        let mut push = |subject: &S, target: IpRange, hit: Hit<'a>| {
+            out.push(EstateMatch {
                 subject: subject.clone(),
-                target: IpRange::single(ip),
+                target,
                 hit,
-            }));
+                suppressed: warnings.check(&hit.entry.indicator),
+            });
+        };
+        for (subject, ip) in assets {
+            for hit in self.match_ip(ip) {
+                push(&subject, IpRange::single(ip), hit);
+            }
         }
         for (subject, range) in ranges {
-            out.extend(self.overlapping(range).into_iter().map(|hit| EstateMatch {
-                subject: subject.clone(),
-                target: range,
-                hit,
-            }));
+            for hit in self.overlapping(range) {
+                push(&subject, range, hit);
+            }
         }
         out
     }
@@ -267,6 +275,8 @@ pub struct EstateMatch<'a, S> {
     pub target: IpRange,
     /// The matching entry.
     pub hit: Hit<'a>,
+    /// The warning list that marks this match as a likely false positive, if any.
+    pub suppressed: Option<Suppression>,
 }
 
 /// `name` in lowercase ASCII inside `buf`, or `None` when it is longer than the buffer.

@@ -64,10 +64,11 @@ pub fn parse_ip(text: &str) -> Result<(IpRange, Option<u16>), Problem> {
     }
     if let Some((a, b)) = t.split_once('-') {
         let (a, b) = (a.trim(), b.trim());
-        if let (Ok(a), Ok(b)) = (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
-            return IpRange::between(a, b).map(|r| (r, None)).ok_or(Problem::BadRange);
-        }
-        return Err(Problem::BadRange);
+        return match (a.parse::<IpAddr>(), b.parse::<IpAddr>()) {
+            (Ok(a), Ok(b)) => IpRange::between(a, b).map(|r| (r, None)).ok_or(Problem::BadRange),
+            (Err(_), Err(_)) => Err(Problem::BadAddress),
+            _ => Err(Problem::BadRange),
+        };
     }
     if let Ok(ip) = t.parse::<IpAddr>() {
         return Ok((IpRange::single(ip), None));

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 
 use canhgac_ioc::import::{import, Format};
-use canhgac_ioc::{diff, Category, Error, ImportOptions, Indicator, IndicatorSet, Location};
+use canhgac_ioc::{
+    diff, Category, Error, ImportOptions, Indicator, IndicatorSet, Location, WarningList, Warnings,
+};
 
 fn read(rel: &str) -> Option<(String, Vec<u8>)> {
     let path = canhgac_testdata::require(&format!("ip-blocklists/{rel}"))?;
@@ -365,7 +367,7 @@ fn estate_matching_over_real_lists() {
         ("BV-A", "192.9.135.0/24".parse().unwrap()),
         ("BV-B", "1.10.31.0-1.10.32.5".parse().unwrap()),
     ];
-    let found = set.match_estate(assets, ranges);
+    let found = set.match_estate(assets, ranges, &Warnings::default());
     let summary: BTreeSet<(&str, String, String)> = found
         .iter()
         .map(|m| {
@@ -384,4 +386,36 @@ fn estate_matching_over_real_lists() {
     let c2 = found.iter().find(|m| m.subject == "PC-02").unwrap();
     assert_eq!(c2.hit.entry.meta.category, Category::BotnetC2);
     assert_eq!(c2.hit.entry.meta.port, Some(1194));
+}
+
+#[test]
+fn bogons_on_firehol_level1_are_suppressed_for_private_assets() {
+    let Some((name, bytes)) = read("firehol-2021-04/firehol_level1.netset") else {
+        return;
+    };
+    let list = import(&name, &bytes, &ImportOptions::default())
+        .unwrap()
+        .into_list("firehol_level1", "FireHOL", "2021-04");
+    let set = IndicatorSet::from_lists([list]);
+    let (warnings, rejected) = Warnings::build(vec![WarningList::private_ranges()]);
+    assert!(rejected.is_empty());
+    let assets = [
+        ("HIS-01", "192.168.10.5".parse().unwrap()),
+        ("NAT", "1.10.16.9".parse().unwrap()),
+    ];
+    let found = set.match_estate(assets, [], &warnings);
+    let private: Vec<_> = found.iter().filter(|m| m.subject == "HIS-01").collect();
+    assert!(!private.is_empty(), "level1 lists 192.168.0.0/16 (fullbogons)");
+    for m in private {
+        let s = m
+            .suppressed
+            .as_ref()
+            .expect("a private address on a bogon list is suppressed");
+        assert_eq!(
+            (s.list.as_str(), s.value.as_str()),
+            ("Private and reserved ranges", "192.168.0.0/16")
+        );
+    }
+    let public: Vec<_> = found.iter().filter(|m| m.subject == "NAT").collect();
+    assert!(!public.is_empty() && public.iter().all(|m| m.suppressed.is_none()));
 }
