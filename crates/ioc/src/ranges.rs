@@ -2,8 +2,6 @@
 //! pointing at the entries that cover it, most specific (smallest range) first. Built once per set; a lookup is
 //! one index read on the top bits (20 for IPv4, 16 for IPv6) and a binary search in a short slice, and allocates nothing.
 
-use std::collections::BTreeSet;
-
 /// An address type: `u32` for IPv4, `u128` for IPv6.
 pub trait Addr: Copy + Ord + std::fmt::Debug {
     /// The lowest address.
@@ -56,6 +54,9 @@ impl Addr for u128 {
     }
 }
 
+/// How many addresses [`RangeTable::contains_many`] looks up together.
+pub const BATCH: usize = 16;
+
 /// The first address of an interval and where its covering ids start; kept side by side so one cache line
 /// serves both the search and the answer.
 #[derive(Debug, Clone, Copy)]
@@ -104,7 +105,9 @@ impl<A: Addr> RangeTable<A> {
             ids: Vec::new(),
             index: Vec::new(),
         };
-        let mut active: BTreeSet<(u128, u32)> = BTreeSet::new();
+        // The ranges holding the current boundary, ordered by (span, id): nesting is shallow in real lists, so a
+        // sorted vector beats a tree here.
+        let mut active: Vec<(u128, u32)> = Vec::new();
         let (mut opened, mut closed) = (0, 0);
         loop {
             // The next boundary: the smallest pending start or end.
@@ -114,13 +117,17 @@ impl<A: Addr> RangeTable<A> {
                 (None, Some(c)) => c.0,
                 (None, None) => break,
             };
-            while let Some(&(end, id)) = ends.get(closed).filter(|e| e.0 == next) {
-                let _ = end;
-                active.remove(&(spans[id as usize], id));
+            while let Some(&(_, id)) = ends.get(closed).filter(|e| e.0 == next) {
+                let key = (spans[id as usize], id);
+                if let Ok(i) = active.binary_search(&key) {
+                    active.remove(i);
+                }
                 closed += 1;
             }
             while let Some(&(_, _, id)) = ranges.get(opened).filter(|r| r.0 == next) {
-                active.insert((spans[id as usize], id));
+                let key = (spans[id as usize], id);
+                let i = active.binary_search(&key).unwrap_or_else(|i| i);
+                active.insert(i, key);
                 opened += 1;
             }
             table.push(next, active.iter().map(|&(_, id)| id));
@@ -172,8 +179,14 @@ impl<A: Addr> RangeTable<A> {
     #[inline]
     fn interval(&self, addr: A) -> usize {
         let b = addr.bucket();
-        let mut base = self.index[b] as usize;
-        let mut size = self.index[b + 1] as usize - base + 1;
+        self.search(addr, self.index[b] as usize, self.index[b + 1] as usize)
+    }
+
+    /// The last interval in `lo..=hi` starting at or before `addr`.
+    #[inline]
+    fn search(&self, addr: A, lo: usize, hi: usize) -> usize {
+        let mut base = lo;
+        let mut size = hi - lo + 1;
         while size > 1 {
             let half = size / 2;
             let mid = base + half;
@@ -191,6 +204,28 @@ impl<A: Addr> RangeTable<A> {
     #[inline]
     pub fn lookup(&self, addr: A) -> &[u32] {
         self.cover(self.interval(addr))
+    }
+
+    /// Whether each of `addrs` is held by some range, written to `out` (same length). Looks addresses up in
+    /// groups of [`BATCH`]: the index reads of a group are issued together, then its first slots are touched,
+    /// then the searches run, so the memory latency of one address overlaps that of the others.
+    pub fn contains_many(&self, addrs: &[A], out: &mut [bool]) {
+        for (addrs, out) in addrs.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+            let mut bounds = [(0usize, 0usize); BATCH];
+            for (b, a) in bounds.iter_mut().zip(addrs) {
+                let k = a.bucket();
+                *b = (self.index[k] as usize, self.index[k + 1] as usize);
+            }
+            let mut touch = 0u32;
+            for (lo, _) in &bounds[..addrs.len()] {
+                touch ^= self.slots[*lo].offset;
+            }
+            std::hint::black_box(touch);
+            for ((a, (lo, hi)), o) in addrs.iter().zip(bounds).zip(out.iter_mut()) {
+                let i = self.search(*a, lo, hi);
+                *o = self.slots[i].offset != self.slots[i + 1].offset;
+            }
+        }
     }
 
     /// The ids of every range sharing an address with `first..=last`, each once, in no particular order.
@@ -258,6 +293,11 @@ mod tests {
         ];
         for a in probes {
             assert_eq!(t.lookup(a), naive(&ranges, a), "address {a:#x}");
+        }
+        let mut flags = vec![false; probes.len()];
+        t.contains_many(&probes, &mut flags);
+        for (a, f) in probes.iter().zip(flags) {
+            assert_eq!(f, !naive(&ranges, *a).is_empty(), "address {a:#x}");
         }
         assert_eq!(t.overlapping(0x0A01_0000, 0x0A01_0000), [0, 1]);
         assert_eq!(t.overlapping(0x0A02_0000, 0x0B00_0000), [0, 4]);
