@@ -302,6 +302,20 @@ pub struct Entry {
     pub origin: crate::Location,
 }
 
+/// How a list version arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ListKind {
+    /// The monthly list (e.g. the Department of Information and Communications' Botnet IP list).
+    Monthly,
+    /// Sent once, outside the monthly cycle.
+    #[default]
+    AdHoc,
+    /// A public feed refreshed automatically (FireHOL, Spamhaus, abuse.ch).
+    Feed,
+}
+
 /// A dated version of a list, as imported: its name, source, kind and entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct List {
@@ -311,10 +325,20 @@ pub struct List {
     pub source: String,
     /// The version, e.g. "2024-01".
     pub version: String,
+    /// Monthly, ad hoc or feed.
+    pub kind: ListKind,
     /// The category given to entries whose file says none.
     pub default_category: Category,
     /// The entries.
     pub entries: Vec<Entry>,
+}
+
+impl List {
+    /// The same list with its kind set.
+    pub fn with_kind(mut self, kind: ListKind) -> Self {
+        self.kind = kind;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ mod warning;
 pub use diff::{diff, Diff};
 pub use error::{Error, Location, Problem, Rejected, Result};
 pub use import::{DateOrder, ImportOptions};
-pub use indicator::{Category, Entry, FileHash, HashKind, Indicator, IpRange, List, Meta};
+pub use indicator::{Category, Entry, FileHash, HashKind, Indicator, IpRange, List, ListKind, Meta};
 pub use set::{EstateMatch, Hit, IndicatorSet, ListInfo};
 pub use warning::{read_warning_list, Suppression, WarningKind, WarningList, Warnings};
 

@@ -18,6 +18,8 @@ pub struct ListInfo {
     pub source: String,
     /// Its version.
     pub version: String,
+    /// Monthly, ad hoc or feed.
+    pub kind: crate::ListKind,
 }
 
 /// One matching entry and the list it belongs to.
@@ -68,6 +70,7 @@ impl IndicatorSet {
                 name: list.name,
                 source: list.source,
                 version: list.version,
+                kind: list.kind,
             });
             if entries.is_empty() {
                 entries = list.entries;
@@ -206,12 +209,15 @@ impl IndicatorSet {
         self.hits(ids)
     }
 
-    /// The entries matching an event field whose kind is not known in advance: an address, a hash, a URL (its
-    /// host is also looked up as a domain) or a domain.
+    /// The entries matching an event field whose kind is not known in advance: an address (also `ip:port`), a
+    /// hash, a URL (its host is also looked up as a domain, or as an address) or a domain.
     pub fn match_value<'a>(&'a self, value: &str) -> Vec<Hit<'a>> {
         let v = value.trim();
         if let Ok(ip) = v.parse::<IpAddr>() {
             return self.match_ip(ip).collect();
+        }
+        if let Ok(socket) = v.parse::<std::net::SocketAddr>() {
+            return self.match_ip(socket.ip()).collect();
         }
         if FileHash::parse(v).is_some() {
             return self.match_hash(v).collect();

@@ -298,6 +298,14 @@ fn stix_bundle() {
         "the URL and its domain"
     );
     assert_eq!(set.match_value("2001:db8:bad:1::5").len(), 1);
+    assert_eq!(set.match_value("[2001:db8:bad:1::5]:443").len(), 1);
+    assert_eq!(set.match_value("198.51.100.23:8080").len(), 1);
+    assert_eq!(
+        set.match_value("http://198.51.100.24:8080/gate.php").len(),
+        1,
+        "an address as URL host"
+    );
+    assert_eq!(set.match_value("198.51.100.25").len(), 0);
     assert_eq!(set.match_value("44D88612FEA8A8F36DE82E1278ABB02F").len(), 1);
 }
 

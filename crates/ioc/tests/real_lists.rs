@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use canhgac_ioc::import::{import, Format};
 use canhgac_ioc::{
-    diff, Category, Error, ImportOptions, Indicator, IndicatorSet, Location, WarningList, Warnings,
+    diff, Category, Error, ImportOptions, Indicator, IndicatorSet, ListKind, Location, WarningList, Warnings,
 };
 
 fn read(rel: &str) -> Option<(String, Vec<u8>)> {
@@ -345,7 +345,8 @@ fn estate_matching_over_real_lists() {
     };
     let drop = import(&n1, &drop, &ImportOptions::default())
         .unwrap()
-        .into_list("DROP", "Spamhaus", "2024-01");
+        .into_list("DROP", "Spamhaus", "2024-01")
+        .with_kind(ListKind::Feed);
     let feodo = import(
         &n2,
         &feodo,
@@ -386,6 +387,12 @@ fn estate_matching_over_real_lists() {
     let c2 = found.iter().find(|m| m.subject == "PC-02").unwrap();
     assert_eq!(c2.hit.entry.meta.category, Category::BotnetC2);
     assert_eq!(c2.hit.entry.meta.port, Some(1194));
+    assert_eq!(c2.hit.list.kind, ListKind::AdHoc);
+    let nat = found.iter().find(|m| m.subject == "PC-01").unwrap();
+    assert_eq!(
+        (nat.hit.list.source.as_str(), nat.hit.list.kind),
+        ("Spamhaus", ListKind::Feed)
+    );
 }
 
 #[test]

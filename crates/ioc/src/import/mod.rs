@@ -83,6 +83,7 @@ impl Imported {
             name: name.to_string(),
             source: source.to_string(),
             version: version.to_string(),
+            kind: crate::ListKind::default(),
             default_category: Category::Unknown,
             entries: self.entries,
         }
