@@ -163,6 +163,24 @@ fn spamhaus_ipv6_and_edrop() {
     let raw = raw_tokens(std::str::from_utf8(&bytes).unwrap());
     assert_eq!(out.entries.len(), raw.len());
     let set = IndicatorSet::from_lists([out.into_list("DROPv6", "Spamhaus", "2024-01")]);
+    // Independent u128 arithmetic over the raw lines: each block's ends and neighbours, and points in between.
+    let blocks: Vec<(u128, u128)> = raw
+        .iter()
+        .map(|t| {
+            let (a, n) = t.split_once('/').unwrap();
+            let a = u128::from(a.parse::<std::net::Ipv6Addr>().unwrap());
+            let host = 128 - n.parse::<u32>().unwrap();
+            let first = a >> host << host;
+            (first, first | ((1u128 << host) - 1))
+        })
+        .collect();
+    for &(f, l) in &blocks {
+        for a in [f.wrapping_sub(1), f, f + (l - f) / 3, l, l.wrapping_add(1)] {
+            let expected = blocks.iter().filter(|(x, y)| *x <= a && a <= *y).count();
+            let ip = IpAddr::V6(a.into());
+            assert_eq!(set.match_ip(ip).count(), expected, "{ip}");
+        }
+    }
     // 2a0b:4ec0::/29 is listed: an address inside it matches, the one just past it does not.
     assert_eq!(set.match_ip("2a0b:4ec7:ffff::1".parse().unwrap()).count(), 1);
     assert_eq!(set.match_ip("2a0b:4ec8::".parse().unwrap()).count(), 0);

@@ -185,3 +185,39 @@ pub fn detect(file_name: &str, bytes: &[u8]) -> Format {
         _ => Format::Text,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_recognised() {
+        assert_eq!(
+            detect("drop.txt", b"; Spamhaus DROP\n1.10.16.0/20 ; SBL1\n"),
+            Format::Text
+        );
+        assert_eq!(
+            detect(
+                "botnet.txt",
+                "Địa chỉ IP;Tên mạng botnet\n1.2.3.4;Mirai\n".as_bytes()
+            ),
+            Format::Csv
+        );
+        assert_eq!(
+            detect("list", b"ip\n1.2.3.4\n"),
+            Format::Text,
+            "one column: plain text reads it"
+        );
+        assert_eq!(detect("x.csv", b"1.2.3.4\n"), Format::Csv);
+        assert_eq!(
+            detect("b.json", br#"{"type": "bundle", "objects": []}"#),
+            Format::Stix
+        );
+        assert_eq!(
+            detect("e.json", br#"  {"Event": {"Attribute": []}}"#),
+            Format::Misp
+        );
+        assert_eq!(detect("x.bin", b"PK\x03\x04rest"), Format::Xlsx);
+        assert_eq!(detect("defanged.txt", b"[.]evil.example\n"), Format::Text);
+    }
+}
