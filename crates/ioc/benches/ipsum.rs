@@ -248,7 +248,77 @@ fn large(lines: usize) {
     );
 }
 
+/// Domains and hashes, as an event pipeline asks: 100,000 listed domains and the 5,500 SSL-certificate SHA-1s of
+/// abuse.ch; one million questions each (subdomains of listed names, unlisted names, listed and unlisted hashes).
+fn names_and_hashes() {
+    let mut rng = Lcg(5);
+    let domains: Vec<String> = (0..100_000)
+        .map(|i| format!("c{i:x}-{:x}.example", rng.next()))
+        .collect();
+    let mut text: String = domains.iter().map(|d| format!("{d}\n")).collect();
+    let hashes: Vec<String> =
+        match canhgac_testdata::require("ip-blocklists/abusech-sslbl/sslblacklist_sha1_2023-12-22.csv") {
+            Some(p) => std::fs::read_to_string(p)
+                .expect("read sslbl")
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split(',').next())
+                .map(str::to_string)
+                .collect(),
+            None => Vec::new(),
+        };
+    text.extend(hashes.iter().map(|h| format!("{h}\n")));
+    let imported = import("names.txt", text.as_bytes(), &ImportOptions::default()).expect("import");
+    let set = IndicatorSet::from_lists([imported.into_list("names", "bench", "1")]);
+    let questions: Vec<String> = (0..1_000_000)
+        .map(|i| {
+            let d = &domains[rng.next() as usize % domains.len()];
+            if i % 2 == 0 {
+                format!("www.cdn.{d}")
+            } else {
+                format!("host{i}.unlisted.example")
+            }
+        })
+        .collect();
+    let (t, hits) = time_with(5, true, || {
+        questions
+            .iter()
+            .map(|q| set.match_domain(q).count())
+            .sum::<usize>()
+    });
+    println!(
+        "names.domain_lookups_per_sec {:.0} ({hits} hits of {})",
+        questions.len() as f64 / t.as_secs_f64(),
+        questions.len()
+    );
+    if hashes.is_empty() {
+        return;
+    }
+    let hash_questions: Vec<String> = (0..1_000_000u32)
+        .map(|i| {
+            let h = &hashes[rng.next() as usize % hashes.len()];
+            if i % 2 == 0 {
+                h.to_uppercase()
+            } else {
+                format!("{:08x}{}", rng.next(), &h[8..])
+            }
+        })
+        .collect();
+    let (t, hits) = time_with(5, true, || {
+        hash_questions
+            .iter()
+            .map(|q| set.match_hash(q).count())
+            .sum::<usize>()
+    });
+    println!(
+        "names.hash_lookups_per_sec {:.0} ({hits} hits of {})",
+        hash_questions.len() as f64 / t.as_secs_f64(),
+        hash_questions.len()
+    );
+}
+
 fn main() {
+    names_and_hashes();
     ipsum();
     large(500_000);
     large(1_000_000);
