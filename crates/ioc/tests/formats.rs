@@ -353,6 +353,7 @@ fn misp_event() {
         [
             "Event.Attribute[10], column \"regkey\": unsupported attribute type regkey: \"HKLM\\\\Software\\\\Run\\\\qbot\"",
             "Event.Attribute[11], column \"ip-dst\": not an IP address: \"192.0.2.999\"",
+            "Event.Attribute[12], column \"md5\": invalid file hash (expected MD5, SHA-1 or SHA-256 in hexadecimal): \"3395856ce81f2b7382dee72602f798b642f14140\"",
         ]
     );
 }
@@ -420,4 +421,15 @@ fn malformed_files_give_clear_errors_and_keep_nothing() {
         import("list.csv", b"Foo;Bar\n1;2\n", &ImportOptions::default()).unwrap_err(),
         Error::NoIndicatorColumn
     );
+}
+
+// Regression: a row filling only one of two indicator columns was rejected for the empty other one.
+#[test]
+fn rows_may_fill_only_some_indicator_columns() {
+    let csv = "IP,Domain,Malware\n203.0.113.7,,Mirai\n,evil.example,Emotet\n,,Orphan\n";
+    let out = import("mixed.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+    let got: Vec<_> = out.entries.iter().map(|e| e.indicator.to_string()).collect();
+    assert_eq!(got, ["203.0.113.7", "evil.example"]);
+    let rejected: Vec<_> = out.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(rejected, ["line 4, column \"IP\": no indicator value: \"\""]);
 }

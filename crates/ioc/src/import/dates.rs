@@ -1,5 +1,6 @@
 //! Dates as lists write them: `dd/mm/yyyy` (Vietnamese, the default), `m/d/yyyy` (abuse.ch's US exports),
-//! `yyyy-mm-dd`, each with an optional time, and RFC 3339.
+//! `yyyy-mm-dd`, each with an optional time, RFC 3339, and spreadsheet serial numbers (a date cell saved
+//! without a date format).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,15 @@ impl DateOrder {
 /// Parses a date with an optional time, `None` when it is in no known form.
 pub fn parse_date(text: &str, order: DateOrder) -> Option<NaiveDateTime> {
     let t = text.trim();
+    // A spreadsheet date cell without a date format arrives as its serial number (days since 1899-12-30).
+    if let Ok(serial) = t.parse::<f64>() {
+        if (20_000.0..80_000.0).contains(&serial) {
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_time(NaiveTime::MIN);
+            let seconds = (serial * 86_400.0).round() as i64;
+            return base.checked_add_signed(chrono::TimeDelta::try_seconds(seconds)?);
+        }
+        return None;
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.naive_utc());
     }
@@ -105,6 +115,13 @@ mod tests {
         assert_eq!(p("31.12.2023", d).as_deref(), Some("2023-12-31 00:00:00"));
         assert_eq!(p("12/22/2023", d), None, "no 22nd month");
         assert_eq!(p("yesterday", d), None);
+        assert_eq!(
+            p("45306", d).as_deref(),
+            Some("2024-01-15 00:00:00"),
+            "an Excel serial date"
+        );
+        assert_eq!(p("45306.5", d).as_deref(), Some("2024-01-15 12:00:00"));
+        assert_eq!(p("443", d), None, "not a plausible serial date");
     }
 
     #[test]

@@ -161,7 +161,21 @@ fn indicators_of(kind: &str, value: &str, meta: &mut Meta) -> Result<Vec<Indicat
             .map(Indicator::Domain)
             .ok_or(Problem::BadDomain)
     };
-    let hash = |v: &str| FileHash::parse(v).map(Indicator::Hash).ok_or(Problem::BadHash);
+    // The hash must be of the kind the type names ("md5" holds an MD5, "filename|sha256" a SHA-256).
+    let algo = kind.rsplit('|').next().unwrap_or(kind);
+    let hash = |v: &str| {
+        FileHash::parse(v)
+            .filter(|h| {
+                matches!(
+                    (algo, h.kind()),
+                    ("md5", crate::HashKind::Md5)
+                        | ("sha1", crate::HashKind::Sha1)
+                        | ("sha256", crate::HashKind::Sha256)
+                )
+            })
+            .map(Indicator::Hash)
+            .ok_or(Problem::BadHash)
+    };
     Ok(match kind {
         "ip-dst" | "ip-src" => vec![ip(value)?],
         "ip-dst|port" | "ip-src|port" => {

@@ -94,8 +94,8 @@ fn read_row(row: &Row, map: &ColumnMap, out: &mut Imported) {
     let mut problems = Vec::new();
     for (i, (cell, col)) in row.cells.iter().zip(&map.columns).enumerate() {
         let v = cell.trim();
-        if v.is_empty() && !col.is_indicator() {
-            continue;
+        if v.is_empty() {
+            continue; // a row may fill only some of several indicator columns; none at all is reported below
         }
         let result: Result<(), Problem> = (|| {
             match col {
