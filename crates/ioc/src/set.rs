@@ -10,7 +10,7 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use serde::Serialize;
 
 use crate::indicator::{Entry, FileHash, Indicator, IpRange, List};
-use crate::ranges::RangeTable;
+use crate::ranges::{RangeTable, BATCH};
 use crate::warning::{Suppression, Warnings};
 
 /// The name, source and version of a list in a set.
@@ -157,7 +157,25 @@ impl IndicatorSet {
     /// form of [`IndicatorSet::contains_ip`] for a pipeline that screens many events at once, then asks
     /// [`IndicatorSet::match_ip`] only for the flagged ones. Allocates nothing.
     pub fn contains_ipv4s(&self, ips: &[u32], out: &mut [bool]) {
-        self.v4.contains_many(ips, out);
+        for (ips, out) in ips.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+            // Only the addresses whose /24 some entry touches go to the range table.
+            let (mut at, mut addrs, mut n) = ([0usize; BATCH], [0u32; BATCH], 0);
+            for (i, (a, o)) in ips.iter().zip(out.iter_mut()).enumerate() {
+                *o = false;
+                if self.v4_blocks.touched(*a) {
+                    at[n] = i;
+                    addrs[n] = *a;
+                    n += 1;
+                }
+            }
+            let mut flags = [false; BATCH];
+            self.v4.contains_many(&addrs[..n], &mut flags[..n]);
+            for (i, f) in at[..n].iter().zip(flags) {
+                if let Some(o) = out.get_mut(*i) {
+                    *o = f;
+                }
+            }
+        }
     }
 
     /// IPv4 lookup behind the /24 filter: an address whose /24 no entry touches is answered from the filter.
