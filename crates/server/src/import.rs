@@ -1,9 +1,8 @@
 //! Asset spreadsheets (CSV in any common encoding and delimiter, XLSX) → validated rows, with every bad row
 //! reported by its line and reason. Headers may be English or Vietnamese.
 
-use std::io::Cursor;
-
 use canhgac_model::{AssetFields, AssetInput, FieldError};
+use canhgac_tabular::{Grid, Row};
 use serde::Serialize;
 
 /// Rows beyond this are refused (split the file).
@@ -144,101 +143,31 @@ fn set(input: &mut AssetInput, field: &str, value: String) {
 
 /// Reads `bytes` named `file_name` (`.xlsx` by name or by its zip signature; otherwise CSV).
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<Preview, FileError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(FileError::Empty);
-    }
-    let grid = if file_name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
-        xlsx_grid(bytes)?
-    } else {
-        csv_grid(&decode(bytes))?
+    let options = canhgac_tabular::Options {
+        max_rows: Some(MAX_ROWS + 50),
+        ..Default::default()
     };
+    let grid = canhgac_tabular::read(file_name, bytes, &options).map_err(|e| match e {
+        canhgac_tabular::Error::Empty => FileError::Empty,
+        canhgac_tabular::Error::TooManyRows { .. } => FileError::TooManyRows,
+        canhgac_tabular::Error::Csv { .. } => FileError::Csv(e.to_string()),
+        other => FileError::Xlsx(other.to_string()),
+    })?;
     from_grid(grid)
 }
 
 /// Text from UTF-8 (with or without BOM), UTF-16 (with BOM) or Windows-1258.
-pub fn decode(bytes: &[u8]) -> String {
-    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return enc.decode_without_bom_handling(&bytes[bom..]).0.into_owned();
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        // Windows-1258 writes many Vietnamese letters as a base letter plus a combining tone mark: compose them.
-        Err(_) => {
-            use unicode_normalization::UnicodeNormalization;
-            encoding_rs::WINDOWS_1258
-                .decode_without_bom_handling(bytes)
-                .0
-                .nfc()
-                .collect()
-        }
-    }
-}
-
-type Grid = Vec<(usize, Vec<String>)>;
-
-fn csv_grid(text: &str) -> Result<Grid, FileError> {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delim = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| first.matches(char::from(*d)).count())
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut grid = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| FileError::Csv(e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        grid.push((line, rec.iter().map(str::to_string).collect()));
-        if grid.len() > MAX_ROWS + 50 {
-            return Err(FileError::TooManyRows);
-        }
-    }
-    Ok(grid)
-}
-
-fn xlsx_grid(bytes: &[u8]) -> Result<Grid, FileError> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Xlsx(e.to_string()))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or(FileError::Empty)?
-        .map_err(|e| FileError::Xlsx(e.to_string()))?;
-    let start_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut grid = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let cells = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-                other => other.to_string(),
-            })
-            .collect();
-        grid.push((start_row + i + 1, cells));
-        if grid.len() > MAX_ROWS + 50 {
-            return Err(FileError::TooManyRows);
-        }
-    }
-    Ok(grid)
-}
+pub use canhgac_tabular::decode;
 
 fn from_grid(grid: Grid) -> Result<Preview, FileError> {
-    if grid
-        .iter()
-        .all(|(_, cells)| cells.iter().all(|c| c.trim().is_empty()))
-    {
+    if grid.is_blank() {
         return Err(FileError::Empty);
     }
     // The header is the first row (within the first 20: title rows come before it) naming the hostname column.
     let header_at = grid
-        .iter()
-        .take(20)
-        .position(|(_, cells)| cells.iter().any(|c| field_of(c) == Some("hostname")))
+        .find_header(20, |cells| cells.iter().any(|c| field_of(c) == Some("hostname")))
         .ok_or(FileError::NoHeader)?;
-    let header = &grid[header_at].1;
+    let header = &grid.rows[header_at].cells;
     let columns: Vec<Option<&'static str>> = header.iter().map(|h| field_of(h)).collect();
     let mut preview = Preview {
         ignored_columns: header
@@ -250,11 +179,11 @@ fn from_grid(grid: Grid) -> Result<Preview, FileError> {
         ..Default::default()
     };
     let mut seen = std::collections::HashMap::new();
-    let body = &grid[header_at + 1..];
+    let body = &grid.rows[header_at + 1..];
     if body.len() > MAX_ROWS {
         return Err(FileError::TooManyRows);
     }
-    for (line, cells) in body {
+    for Row { line, cells } in body {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
