@@ -20,6 +20,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Administrative tasks on the data directory (backup, audit check).
     Admin(cmd::admin::AdminArgs),
+    /// Import feeds from files (Botnet IP and other indicator lists), for servers without internet.
+    Import(cmd::import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Admin(args) => cmd::admin::run(args),
+        Command::Import(args) => cmd::import::run(args),
     };
     match result {
         Ok(code) => code,

@@ -5,39 +5,6 @@ mod support;
 
 use std::time::Duration;
 
-fn token_for_admin(client: &reqwest::blocking::Client, url: &str, password: &str) -> String {
-    let r = client
-        .post(format!("{url}/login"))
-        .form(&[("username", "admin"), ("password", password)])
-        .send()
-        .unwrap();
-    assert!(r.status().is_success(), "sign-in: {}", r.status());
-    let page = client
-        .get(format!("{url}/account"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let page = client
-        .post(format!("{url}/account/tokens"))
-        .form(&[("csrf", csrf.as_str()), ("name", "crash")])
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    page.split("data-test=\"api-token\">")
-        .nth(1)
-        .and_then(|s| s.split('<').next())
-        .unwrap()
-        .to_string()
-}
-
 fn csv(prefix: &str, n: usize) -> String {
     let mut s = String::from("hostname,ip\n");
     for i in 0..n {
@@ -72,7 +39,7 @@ fn kill_9_during_import_loses_nothing_committed_and_leaves_no_half_import() {
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap();
-    let token = token_for_admin(&client, &server.url, &password);
+    let token = support::token_for_admin(&client, &server.url, &password);
     let committed = client
         .post(format!("{}/api/v1/assets/import?file_name=first.csv", server.url))
         .bearer_auth(&token)

@@ -128,6 +128,11 @@ impl Page {
         }
     }
 
+    /// A translated text in the reader's language.
+    pub fn t(&self, key: &str) -> String {
+        self.state.i18n.t(self.lang, key).to_string()
+    }
+
     /// Renders a page.
     pub fn render(&self, template: &str, extra: Value) -> Response {
         self.state.views.render(template, self.ctx(extra))

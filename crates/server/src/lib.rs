@@ -38,6 +38,8 @@ pub use routes::{route_table, Access, RouteInfo};
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest upload (asset spreadsheets).
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
+/// Largest indicator list file (national lists run to hundreds of thousands of lines).
+pub const LIST_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -47,6 +49,8 @@ pub struct AppState {
     pub views: Arc<view::Views>,
     /// Whether cookies carry `Secure` (served over TLS).
     pub secure_cookies: bool,
+    /// List files read for a preview, waiting for the Department's confirmation (by token; a few at most).
+    pub pending_lists: Arc<std::sync::Mutex<Vec<(String, canhgac_model::UserId, canhgac_store::ListUpload)>>>,
 }
 
 impl AppState {
@@ -59,6 +63,7 @@ impl AppState {
             i18n,
             views,
             secure_cookies,
+            pending_lists: Default::default(),
         })
     }
 }

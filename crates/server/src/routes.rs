@@ -7,7 +7,7 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 use serde::Serialize;
 
-use crate::{api, pages, AppState, BODY_LIMIT, UPLOAD_LIMIT};
+use crate::{api, pages, AppState, BODY_LIMIT, LIST_LIMIT, UPLOAD_LIMIT};
 
 /// What a route needs from the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -207,6 +207,107 @@ fn table() -> Table {
         "Retire or reinstate",
         pages::assets::set_status,
     )
+    .add("GET", "/alerts", Session, "Alert queue", pages::alerts::list)
+    .add(
+        "GET",
+        "/alerts/stream",
+        Session,
+        "Live alert changes (server-sent events)",
+        pages::alerts::stream,
+    )
+    .add("GET", "/alerts/{id}", Session, "An alert", pages::alerts::show)
+    .add(
+        "POST",
+        "/alerts/{id}/claim",
+        Session,
+        "Claim an alert",
+        pages::alerts::claim,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/assign",
+        Session,
+        "Assign an alert",
+        pages::alerts::assign,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/verify",
+        Session,
+        "Verify an alert",
+        pages::alerts::verify,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/close",
+        Session,
+        "Close an alert",
+        pages::alerts::close,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/reopen",
+        Session,
+        "Reopen an alert",
+        pages::alerts::reopen,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/comment",
+        Session,
+        "Comment on an alert",
+        pages::alerts::comment,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/suppress",
+        Session,
+        "Suppress an alert's rule on its host",
+        pages::alerts::suppress,
+    )
+    .add(
+        "POST",
+        "/suppressions",
+        Session,
+        "Add a suppression",
+        pages::alerts::add_suppression,
+    )
+    .add(
+        "GET",
+        "/botnet",
+        Session,
+        "Botnet remediation queue and list versions",
+        pages::botnet::show,
+    )
+    .add_limited(
+        "POST",
+        "/botnet/preview",
+        Session,
+        "Read a list file before importing it",
+        pages::botnet::preview,
+        LIST_LIMIT,
+    )
+    .add(
+        "POST",
+        "/botnet/import",
+        Session,
+        "Import a previewed list and match every unit",
+        pages::botnet::import,
+    )
+    .add(
+        "GET",
+        "/botnet/items/{id}",
+        Session,
+        "A remediation item",
+        pages::botnet::item,
+    )
+    .add(
+        "POST",
+        "/botnet/items/{id}/state",
+        Session,
+        "Move a remediation item",
+        pages::botnet::set_state,
+    )
     .add(
         "GET",
         "/duty",
@@ -389,6 +490,121 @@ fn table() -> Table {
         Token,
         "Retire or reinstate",
         api::assets::set_status,
+    )
+    .add("GET", "/api/v1/alerts", Token, "Alert queue", api::alerts::list)
+    .add(
+        "POST",
+        "/api/v1/alerts",
+        Token,
+        "Report an alert by hand",
+        api::alerts::create,
+    )
+    .add(
+        "GET",
+        "/api/v1/alerts/summary",
+        Token,
+        "Alerts per unit",
+        api::alerts::summary,
+    )
+    .add("GET", "/api/v1/alerts/{id}", Token, "An alert", api::alerts::get)
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/claim",
+        Token,
+        "Claim an alert",
+        api::alerts::claim,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/assign",
+        Token,
+        "Assign an alert",
+        api::alerts::assign,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/verify",
+        Token,
+        "Verify an alert",
+        api::alerts::verify,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/close",
+        Token,
+        "Close an alert",
+        api::alerts::close,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/reopen",
+        Token,
+        "Reopen an alert",
+        api::alerts::reopen,
+    )
+    .add(
+        "GET",
+        "/api/v1/alerts/{id}/comments",
+        Token,
+        "Comments of an alert",
+        api::alerts::comments,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/comments",
+        Token,
+        "Comment on an alert",
+        api::alerts::comment,
+    )
+    .add(
+        "GET",
+        "/api/v1/suppressions",
+        Token,
+        "Suppressions",
+        api::alerts::suppressions,
+    )
+    .add(
+        "POST",
+        "/api/v1/suppressions",
+        Token,
+        "Add a suppression",
+        api::alerts::add_suppression,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/botnet/lists",
+        Token,
+        "Import a list version (raw file body)",
+        api::botnet::import,
+        LIST_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/lists",
+        Token,
+        "List versions",
+        api::botnet::lists,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items",
+        Token,
+        "Remediation queue",
+        api::botnet::items,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items/{id}",
+        Token,
+        "A remediation item",
+        api::botnet::item,
+    )
+    .add(
+        "POST",
+        "/api/v1/botnet/items/{id}/state",
+        Token,
+        "Move a remediation item",
+        api::botnet::set_state,
     )
     .add(
         "GET",

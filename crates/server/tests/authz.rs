@@ -11,12 +11,18 @@ use common::{multipart, request, send, world, Who, World, SECRET};
 
 /// The path with its parameters pointing at unit B's records (or at A's, with `own`).
 fn concrete(w: &World, path: &str, own: bool) -> String {
-    let (unit, asset, range, user, shift, alert) = if own {
-        (w.unit_a, w.asset_a, w.range_a, w.user_a, w.shift_a, w.alert_a)
+    let (unit, asset, range, user, shift, alert, item) = if own {
+        (
+            w.unit_a, w.asset_a, w.range_a, w.user_a, w.shift_a, w.alert_a, w.item_a,
+        )
     } else {
-        (w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b, w.alert_b)
+        (
+            w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b, w.alert_b, w.item_b,
+        )
     };
-    let id = if path.contains("/alerts/") {
+    let id = if path.contains("/botnet/") {
+        item
+    } else if path.contains("/alerts/") {
         alert
     } else if path.contains("/duty/") {
         shift
@@ -55,6 +61,7 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
             "first_day": "2024-02-09", "days": 1, "slots": "00:00-12:00", "people": [w.user_b],
             "title": "INTRUDER", "verdict": "benign", "remediation": "INTRUDER", "body": "INTRUDER",
             "reason": "INTRUDER", "rule_id": "rule-SECRETB-ALERT", "host": "SECRETB-ALERT-HOST",
+            "state": "cleaned",
         });
         return (Some("application/json".into()), json.to_string().into_bytes());
     }
@@ -89,6 +96,8 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
         ("body", "INTRUDER"),
         ("reason", "INTRUDER"),
         ("rule_id", "rule-SECRETB-ALERT"),
+        ("state", "cleaned"),
+        ("token", "x"),
     ])
     .unwrap();
     (
@@ -192,6 +201,17 @@ async fn no_route_leaks_or_changes_another_units_data() {
         [(w.shift_b, w.user_b, "SECRETB handover")],
         "B's roster is untouched"
     );
+    let b_item = w.store.botnet_item(&admin, w.item_b).await.unwrap();
+    assert_eq!(
+        b_item.state,
+        canhgac_store::ItemState::New,
+        "B's remediation item is untouched"
+    );
+    assert_eq!(
+        w.store.lists().await.unwrap().len(),
+        1,
+        "no list was imported by anyone but the Department"
+    );
     let b_alert = w.store.alert(&admin, w.alert_b).await.unwrap();
     assert_eq!(
         (b_alert.status.as_str(), b_alert.assignee, b_alert.count),
@@ -248,6 +268,8 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/",
             "/alerts",
             "/api/v1/alerts",
+            "/botnet",
+            "/api/v1/botnet/items",
         ]
         .contains(&path.as_str())
         {

@@ -14,6 +14,7 @@
 mod alerts;
 mod assets;
 mod audit;
+mod botnet;
 mod contacts;
 mod duty;
 mod error;
@@ -30,8 +31,10 @@ use sqlx::{AnyPool, Row};
 pub use alerts::{AlertNotice, AlertQuery, Raised, Suppression, UnitAlertSummary};
 pub use assets::{AssetQuery, AssetSort};
 pub use audit::{AuditEntry, AuditQuery, ChainCheck};
+pub use botnet::{BotnetItem, ItemAsset, ItemQuery, ItemState, ListReport, ListUpload, ListVersion};
 pub use canhgac_model::Actor;
 pub use error::{Result, StoreError};
+pub use password::secret as new_secret;
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
 

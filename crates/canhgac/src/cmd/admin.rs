@@ -64,7 +64,7 @@ pub fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn open(dir: &std::path::Path) -> anyhow::Result<canhgac_store::Store> {
+pub(crate) async fn open(dir: &std::path::Path) -> anyhow::Result<canhgac_store::Store> {
     if !dir.join("canhgac.db").exists() {
         anyhow::bail!(
             "no database in {} (is this the data directory of `canhgac serve`?)",

@@ -65,3 +65,37 @@ pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         }
     }
 }
+
+/// Signs in as the administrator on a cookie-keeping client and creates an API token through the pages.
+pub fn token_for_admin(client: &reqwest::blocking::Client, url: &str, password: &str) -> String {
+    let r = client
+        .post(format!("{url}/login"))
+        .form(&[("username", "admin"), ("password", password)])
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "sign-in: {}", r.status());
+    let page = client
+        .get(format!("{url}/account"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let page = client
+        .post(format!("{url}/account/tokens"))
+        .form(&[("csrf", csrf.as_str()), ("name", "crash")])
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    page.split("data-test=\"api-token\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string()
+}

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod assets;
+pub mod botnet;
 pub mod contacts;
 pub mod duty;
 pub mod misc;

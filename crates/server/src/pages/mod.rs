@@ -5,6 +5,7 @@ pub mod account;
 pub mod alerts;
 pub mod assets;
 pub mod audit;
+pub mod botnet;
 pub mod contacts;
 pub mod dashboard;
 pub mod duty;
@@ -35,4 +36,37 @@ pub fn field_messages(page: &Page, errors: &[FieldError]) -> BTreeMap<String, St
 /// Redirect after a successful POST (303, so the browser GETs the target).
 pub fn see_other(to: &str) -> axum::response::Response {
     axum::response::IntoResponse::into_response(axum::response::Redirect::to(to))
+}
+
+/// A multipart form: its text fields and its one file (name, bytes). Oversize and malformed bodies become the
+/// error page in the user's language.
+pub async fn read_multipart(
+    page: &Page,
+    mut mp: axum::extract::Multipart,
+) -> Result<(BTreeMap<String, String>, Option<(String, axum::body::Bytes)>), axum::response::Response> {
+    use axum::http::StatusCode;
+    let mut fields = BTreeMap::new();
+    let mut file = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_owned);
+                let Ok(bytes) = field.bytes().await else {
+                    return Err(page.error(StatusCode::PAYLOAD_TOO_LARGE, "err.file_too_large"));
+                };
+                match file_name {
+                    Some(f) if name == "file" => file = Some((f, bytes)),
+                    _ => {
+                        fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                }
+            }
+            Ok(None) => return Ok((fields, file)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(page.error(StatusCode::PAYLOAD_TOO_LARGE, "err.file_too_large"))
+            }
+            Err(_) => return Err(page.error(StatusCode::BAD_REQUEST, "err.bad_form")),
+        }
+    }
 }

@@ -40,6 +40,8 @@ pub struct World {
     pub shift_b: i64,
     pub alert_a: i64,
     pub alert_b: i64,
+    pub item_a: i64,
+    pub item_b: i64,
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -179,6 +181,34 @@ pub async fn world() -> World {
             .await
             .unwrap(),
     );
+    // A Botnet list naming the address both units' hosts have: one remediation item each.
+    let list = canhgac_store::ListUpload {
+        name: "Botnet".into(),
+        source: "Sở TT&TT".into(),
+        kind: canhgac_ioc::ListKind::Monthly,
+        version: "2024-01".into(),
+        file_name: "botnet.txt".into(),
+        bytes: b"10.0.0.1\n".to_vec(),
+        mapping: None,
+    };
+    store.import_list(Some(&admin), &list).await.unwrap();
+    let item = |unit: canhgac_model::UnitId| {
+        let store = store.clone();
+        async move {
+            store
+                .botnet_items(
+                    &admin,
+                    &canhgac_store::ItemQuery {
+                        unit_id: Some(unit.0),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()[0]
+                .id
+        }
+    };
+    let (item_a, item_b) = (item(unit_a).await, item(unit_b).await);
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -206,6 +236,8 @@ pub async fn world() -> World {
         shift_b,
         alert_a,
         alert_b,
+        item_a,
+        item_b,
     }
 }
 
