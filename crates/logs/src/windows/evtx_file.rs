@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::event::WinEvent;
 use super::flatten::{flatten_event, scalar_text};
+use super::visit::flatten_event_bytes;
 use crate::error::{Error, Result};
 use crate::time::{from_evtx, parse_timestamp};
 
@@ -197,9 +198,8 @@ fn record_of(error: &evtx::err::EvtxError) -> Option<u64> {
 
 /// Converts one record rendered as JSON bytes; the error is the reason, for a person.
 fn convert_record(json: SerializedEvtxRecord<Vec<u8>>, keep_json: bool) -> Result<WinEvent, String> {
-    let value: Value =
-        serde_json::from_slice(&json.data).map_err(|e| format!("rendered JSON is invalid: {e}"))?;
-    let mut event = event_from_json(&value)?;
+    let fields = flatten_event_bytes(&json.data).map_err(|e| format!("rendered JSON is invalid: {e}"))?;
+    let mut event = event_from_fields(fields)?;
     if event.record_id == 0 {
         event.record_id = json.event_record_id;
     }
@@ -224,7 +224,11 @@ pub(crate) fn event_from_json(value: &Value) -> Result<WinEvent, String> {
     let Some(Value::Object(event)) = value.get("Event") else {
         return Err("no `Event` object".to_owned());
     };
-    let fields = flatten_event(event);
+    event_from_fields(flatten_event(event))
+}
+
+/// Builds a [`WinEvent`] from flat fields: the headline values are taken from the System fields.
+fn event_from_fields(fields: Vec<(String, String)>) -> Result<WinEvent, String> {
     let first = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     let event_id = first("EventID")
         .ok_or("no System/EventID")?

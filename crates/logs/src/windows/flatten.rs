@@ -30,23 +30,25 @@ fn flatten_system(system: &Map<String, Value>, out: &mut Vec<(String, String)>) 
         match value {
             Value::Null => {}
             Value::Object(element) => {
-                if let Some(text) = element.get("#text") {
-                    push_values(name, text, out);
-                }
-                if let Some(Value::Object(attributes)) = element.get("#attributes") {
-                    for (attribute, value) in attributes {
-                        // `TimeCreated` carries its time in `SystemTime`; Sigma calls the field `TimeCreated`.
-                        let field = if name == "TimeCreated" && attribute == "SystemTime" {
-                            name.clone()
-                        } else {
-                            format!("{name}_{attribute}")
-                        };
-                        push_values(&field, value, out);
-                    }
-                }
+                // In document order, as the `evtx` crate renders it (`#attributes` before `#text`).
                 for (child, value) in element {
-                    if child != "#text" && child != "#attributes" {
-                        push_values(&format!("{name}_{child}"), value, out);
+                    match child.as_str() {
+                        "#text" => push_values(name, value, out),
+                        "#attributes" => {
+                            let Value::Object(attributes) = value else {
+                                continue;
+                            };
+                            for (attribute, value) in attributes {
+                                // `TimeCreated` carries its time in `SystemTime`; Sigma calls the field `TimeCreated`.
+                                let field = if name == "TimeCreated" && attribute == "SystemTime" {
+                                    name.clone()
+                                } else {
+                                    format!("{name}_{attribute}")
+                                };
+                                push_values(&field, value, out);
+                            }
+                        }
+                        _ => push_values(&format!("{name}_{child}"), value, out),
                     }
                 }
             }

@@ -6,3 +6,4 @@ pub mod evtx_file;
 pub(crate) mod flatten;
 pub mod json_lines;
 pub mod stream;
+mod visit;
