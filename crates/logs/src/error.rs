@@ -67,6 +67,17 @@ pub enum Error {
         /// Where in the line, and why.
         error: ParseError,
     },
+    /// One JSON document of a stream of documents is not a Windows event; `end` is the byte offset where the
+    /// document ends (documents may span lines).
+    #[error("{source_name}: document ending at byte {end}, {error}")]
+    Document {
+        /// The file or stream.
+        source_name: String,
+        /// Byte offset just past the document.
+        end: u64,
+        /// Why (the column is within the document's first line).
+        error: ParseError,
+    },
     /// A frame of a syslog stream is malformed (octet counting); `offset` is the byte offset of the frame.
     #[error("frame at byte {offset}: {reason}")]
     Frame {

@@ -107,6 +107,62 @@ pub fn read_win_json_lines<R: BufRead>(
     })
 }
 
+/// Reads a stream of JSON documents — one per line, or pretty-printed one after another as `evtx_dump -o json`
+/// writes them, or arrays of events — and yields an event or an error per document. Errors name `source_name` and
+/// the line and column of invalid JSON, which ends the stream (where the next document starts cannot be known); a
+/// valid document that is not a Windows event is an [`Error::Document`] naming where it ends, and reading goes on.
+pub fn read_win_json_documents<R: std::io::Read>(
+    source_name: impl Into<String>,
+    reader: R,
+) -> impl Iterator<Item = Result<WinEvent>> {
+    let source_name = source_name.into();
+    let mut documents = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
+    let mut pending: std::vec::IntoIter<Result<WinEvent>> = Vec::new().into_iter();
+    let mut done = false;
+    std::iter::from_fn(move || loop {
+        if let Some(item) = pending.next() {
+            return Some(item);
+        }
+        if done {
+            return None;
+        }
+        let next = documents.next()?;
+        let end = documents.byte_offset() as u64;
+        let located = |error: ParseError| Error::Document {
+            source_name: source_name.clone(),
+            end,
+            error,
+        };
+        match next {
+            Err(error) => {
+                done = true;
+                let (line, column) = (error.line() as u64, error.column().max(1));
+                let error = ParseError::new(column, format!("invalid JSON: {error}"));
+                return Some(Err(Error::Line {
+                    source_name: source_name.clone(),
+                    line,
+                    error,
+                }));
+            }
+            Ok(Value::Array(items)) => {
+                pending = items
+                    .iter()
+                    .map(|item| document(item).map_err(located))
+                    .collect::<Vec<_>>()
+                    .into_iter();
+            }
+            Ok(value) => return Some(document(&value).map_err(located)),
+        }
+    })
+}
+
+/// One parsed document as an event, with its JSON text as the original.
+fn document(value: &Value) -> Result<WinEvent, ParseError> {
+    let (mut event, _) = win_event_from_value(value)?;
+    event.original = Some(value.to_string());
+    Ok(event)
+}
+
 fn get<'a>(object: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
     let mut parts = path.split('.');
     let mut value = object.get(parts.next()?)?;
