@@ -4,24 +4,13 @@
 use std::io::{BufReader, Cursor, Read};
 
 use canhgac_logs::windows::json_lines::{parse_win_json_line, read_win_json_lines, WinJsonShape};
+use canhgac_logs::windows::stream::find_files;
 use canhgac_logs::{find_evtx_files, read_evtx_file, Error, EvtxOptions, WinEvent};
 
 /// The JSON files inside every OTRF zip: (zip/entry name, text). macOS resource forks (`__MACOSX/`) are skipped.
 fn otrf_files() -> Option<Vec<(String, String)>> {
     let root = canhgac_testdata::require("logs/otrf-security-datasets")?;
-    let mut zips = Vec::new();
-    let mut pending = vec![root];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "zip") {
-                zips.push(path);
-            }
-        }
-    }
-    zips.sort();
+    let zips = find_files(&root, "zip").unwrap();
     let mut files = Vec::new();
     for zip in zips {
         let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();

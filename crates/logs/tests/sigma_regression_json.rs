@@ -6,24 +6,12 @@ use std::path::PathBuf;
 
 use canhgac_logs::time::parse_timestamp;
 use canhgac_logs::windows::json_lines::read_win_json_documents;
+use canhgac_logs::windows::stream::find_files;
 use canhgac_logs::{read_evtx_file, EvtxOptions, WinEvent};
 
 fn json_files() -> Option<Vec<PathBuf>> {
     let root = canhgac_testdata::require("sigma/regression_data")?;
-    let mut found = Vec::new();
-    let mut pending = vec![root];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    Some(found)
+    Some(find_files(&root, "json").unwrap())
 }
 
 /// GUIDs compare without braces and case, times to the microsecond (the other tool keeps six decimals of

@@ -18,6 +18,12 @@ use crate::error::{Error, Result};
 /// Every `.evtx` file (extension in any case) under `root`, recursively, sorted by path; `root` itself when it is
 /// a file. A folder that cannot be listed is an [`Error::Io`].
 pub fn find_evtx_files(root: &Path) -> Result<Vec<PathBuf>> {
+    find_files(root, "evtx")
+}
+
+/// Every file whose extension is `extension` (in any case) under `root`, recursively, sorted by path; `root`
+/// itself when it is a file. A folder that cannot be listed is an [`Error::Io`].
+pub fn find_files(root: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     if root.is_file() {
         found.push(root.to_owned());
@@ -36,7 +42,7 @@ pub fn find_evtx_files(root: &Path) -> Result<Vec<PathBuf>> {
             } else if path
                 .extension()
                 .and_then(OsStr::to_str)
-                .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
+                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
             {
                 found.push(path);
             }
