@@ -108,6 +108,25 @@ fn key_value_firewall_line_inside_rfc3164_syslog() {
 }
 
 #[test]
+fn windows_event_json_forwarded_over_syslog() {
+    // NXLog's `to_json()` over RFC 3164, as Windows event forwarders send it.
+    let line = r#"<14>Feb 29 10:00:02 wec01 nxlog: {"EventID":4688,"Channel":"Security","Hostname":"PC-7.bv.local","EventTime":"2024-02-29 10:00:01","NewProcessName":"C:\\Windows\\System32\\whoami.exe","SourceName":"Microsoft-Windows-Security-Auditing"}"#;
+    let event = parse_line(line, received()).unwrap();
+    assert_eq!(event.format, EventFormat::Windows);
+    assert_eq!(event.host.as_deref(), Some("PC-7.bv.local"));
+    assert_eq!(
+        event.field("NewProcessName"),
+        Some(r"C:\Windows\System32\whoami.exe")
+    );
+    assert_eq!(event.field("EventID"), Some("4688"));
+    assert_eq!(event.timestamp.unwrap().to_rfc3339(), "2024-02-29T10:00:01+00:00");
+    assert_eq!(event.original, line);
+    // A broken JSON body is an error at its column in the whole line.
+    let error = parse_line(r#"<14>Feb 29 10:00:02 wec01 nxlog: {"EventID":}"#, received()).unwrap_err();
+    assert_eq!(error.column, 45, "{error}");
+}
+
+#[test]
 fn plain_syslog_cef_and_windows_json_lines() {
     let event = parse_line(
         "<86>Feb 29 10:00:01 web1 sshd[811]: Failed password for root from 203.0.113.4",

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `{` with `event_type` | Suricata EVE JSON |
 //! | `{` otherwise | a Windows event in a shipper's JSON (see [`json_lines`](crate::windows::json_lines)) |
-//! | `<PRI>` | syslog; a message that is `CEF:…` is read as CEF with the syslog header's time and host; a message of `key=value` pairs is read as such |
+//! | `<PRI>` | syslog; a message that is `CEF:…`, a JSON object (EVE or a Windows event) or `key=value` pairs is read as such, with the syslog header's time, host and priority where it has none |
 //! | `CEF:` | CEF |
 //! | `key=` | key=value |
 
@@ -25,6 +25,13 @@ pub fn parse_line(line: &str, received: DateTime<Utc>) -> Result<Event, ParseErr
     if trimmed.starts_with('<') {
         let event = syslog::parse_syslog(trimmed, received)?;
         let offset = trimmed.len() - event.message.len();
+        if event.message.starts_with('{') {
+            // A shipper forwarding JSON over syslog (NXLog `to_json()`, Suricata's syslog output).
+            let column = offset;
+            let inner =
+                parse_json(&event.message).map_err(|e| ParseError::new(e.column + column, e.reason))?;
+            return Ok(merge(event, inner, trimmed));
+        }
         if event.message.starts_with("CEF:") {
             let cef = cef::parse_cef(&event.message, offset)?;
             return Ok(merge(event, cef, trimmed));
