@@ -5,10 +5,11 @@ use chrono::{TimeZone, Utc};
 
 use canhgac_logs::collect::detect::{parse_line, parse_lines};
 use canhgac_logs::collect::framing::FrameDecoder;
+use canhgac_logs::collect::received::Received;
 use canhgac_logs::{Error, EventFormat, Severity};
 
-fn received() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).single().unwrap()
+fn received() -> Received {
+    Received::at(Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).single().unwrap())
 }
 
 #[test]
@@ -124,6 +125,23 @@ fn windows_event_json_forwarded_over_syslog() {
     // A broken JSON body is an error at its column in the whole line.
     let error = parse_line(r#"<14>Feb 29 10:00:02 wec01 nxlog: {"EventID":}"#, received()).unwrap_err();
     assert_eq!(error.column, 45, "{error}");
+}
+
+#[test]
+fn zone_less_device_times_take_the_local_offset() {
+    // Devices in Viet Nam log local time (UTC+7) without saying so.
+    let vietnam = Received::at(Utc.with_ymd_and_hms(2024, 1, 1, 2, 0, 0).single().unwrap())
+        .with_local_offset(chrono::FixedOffset::east_opt(7 * 3600).unwrap());
+    let kv = parse_line("date=2024-01-01 time=08:30:00 devname=fw srcip=10.0.0.1", vietnam).unwrap();
+    assert_eq!(kv.timestamp.unwrap().to_rfc3339(), "2024-01-01T01:30:00+00:00");
+    // 00:30 local on 1 January is still 31 December in UTC; the year is inferred in local time.
+    let bsd = parse_line("<13>Jan  1 00:30:00 fw app: x", vietnam).unwrap();
+    assert_eq!(bsd.timestamp.unwrap().to_rfc3339(), "2023-12-31T17:30:00+00:00");
+    let cef = parse_line("CEF:0|V|P|1|s|n|3|rt=Jan 01 2024 08:30:00 src=1.2.3.4", vietnam).unwrap();
+    assert_eq!(cef.timestamp.unwrap().to_rfc3339(), "2024-01-01T01:30:00+00:00");
+    // Times that say their zone are not moved.
+    let zoned = parse_line("<13>1 2024-01-01T08:30:00+07:00 fw app - - - x", vietnam).unwrap();
+    assert_eq!(zoned.timestamp.unwrap().to_rfc3339(), "2024-01-01T01:30:00+00:00");
 }
 
 #[test]

@@ -8,11 +8,12 @@ use canhgac_logs::collect::cef::parse_cef;
 use canhgac_logs::collect::detect::parse_line;
 use canhgac_logs::collect::framing::FrameDecoder;
 use canhgac_logs::collect::kv::parse_pairs;
+use canhgac_logs::collect::received::Received;
 use canhgac_logs::collect::syslog::parse_syslog;
 use canhgac_logs::parse_win_json_line;
 
-fn received() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).single().unwrap()
+fn received() -> Received {
+    Received::at(Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).single().unwrap())
 }
 
 /// Text that looks like the formats often enough to reach deep into the parsers.
@@ -41,7 +42,7 @@ proptest! {
         if let Err(error) = parse_syslog(&line, received()) {
             prop_assert!(column_ok(error.column), "{line:?}: {error}");
         }
-        let _ = parse_cef(&line, 0);
+        let _ = parse_cef(&line, 0, received());
         let _ = parse_pairs(&line, 0);
         let _ = parse_win_json_line(&line);
     }
@@ -72,7 +73,7 @@ proptest! {
         let value = value.trim().to_owned();
         prop_assume!(!value.is_empty());
         let escaped = value.replace('\\', "\\\\").replace('=', "\\=");
-        let event = parse_cef(&format!("CEF:0|V|P|1|s|n|5|msg={escaped} src=10.0.0.1"), 0).unwrap();
+        let event = parse_cef(&format!("CEF:0|V|P|1|s|n|5|msg={escaped} src=10.0.0.1"), 0, received()).unwrap();
         prop_assert_eq!(event.field("msg"), Some(value.as_str()));
         prop_assert_eq!(event.field("src"), Some("10.0.0.1"));
     }

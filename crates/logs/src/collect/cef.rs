@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::event::{Event, EventFormat, Severity};
+use super::received::Received;
 use crate::error::ParseError;
 
 const HEADER: [&str; 7] = [
@@ -21,7 +22,7 @@ const HEADER: [&str; 7] = [
 ];
 
 /// Parses a CEF record starting at `CEF:`. `column_base` is the byte offset of `text` in its line, for errors.
-pub fn parse_cef(text: &str, column_base: usize) -> Result<Event, ParseError> {
+pub fn parse_cef(text: &str, column_base: usize, received: Received) -> Result<Event, ParseError> {
     if !text.starts_with("CEF:") {
         return Err(ParseError::new(
             column_base + 1,
@@ -55,7 +56,7 @@ pub fn parse_cef(text: &str, column_base: usize) -> Result<Event, ParseError> {
         (vendor, product) => vendor.or(product),
     };
     event.host = field("dvchost").or_else(|| field("dvc"));
-    event.timestamp = field("rt").as_deref().and_then(cef_time);
+    event.timestamp = field("rt").as_deref().and_then(|rt| cef_time(rt, received));
     Ok(event)
 }
 
@@ -153,14 +154,14 @@ fn unescape_value(value: &str) -> String {
 }
 
 /// CEF `rt`: milliseconds since the epoch, or `MMM dd yyyy HH:mm:ss`.
-fn cef_time(text: &str) -> Option<DateTime<Utc>> {
+fn cef_time(text: &str, received: Received) -> Option<DateTime<Utc>> {
     if let Ok(millis) = text.parse::<i64>() {
         return DateTime::from_timestamp_millis(millis);
     }
     ["%b %d %Y %H:%M:%S%.f", "%b %d %Y %H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .map(|t| t.and_utc())
+        .map(|t| received.local_to_utc(t))
         .or_else(|| crate::time::parse_timestamp(text))
 }
 
@@ -168,11 +169,12 @@ fn cef_time(text: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::parse_cef;
     use crate::collect::event::Severity;
+    use crate::collect::received::Received;
 
     #[test]
     fn header_and_extension_with_spaces_and_escapes() {
         let text = r"CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232 msg=Detected a threat. No action needed path=C:\\Windows act=a\=b rt=1700000000000";
-        let event = parse_cef(text, 0).unwrap();
+        let event = parse_cef(text, 0, Received::now()).unwrap();
         assert_eq!(event.field("cef.vendor"), Some("Security"));
         assert_eq!(event.field("cef.name"), Some("worm successfully stopped"));
         assert_eq!(event.field("msg"), Some("Detected a threat. No action needed"));
@@ -185,7 +187,12 @@ mod tests {
 
     #[test]
     fn escaped_pipe_in_header() {
-        let event = parse_cef(r"CEF:0|Ven\|dor|P|1|sig|name with \\ slash|Low|", 0).unwrap();
+        let event = parse_cef(
+            r"CEF:0|Ven\|dor|P|1|sig|name with \\ slash|Low|",
+            0,
+            Received::now(),
+        )
+        .unwrap();
         assert_eq!(event.field("cef.vendor"), Some("Ven|dor"));
         assert_eq!(event.field("cef.name"), Some(r"name with \ slash"));
         assert_eq!(event.severity, Some(Severity::Notice));
@@ -193,7 +200,7 @@ mod tests {
 
     #[test]
     fn short_header_names_the_missing_field() {
-        let error = parse_cef("CEF:0|Vendor|Product", 10).unwrap_err();
+        let error = parse_cef("CEF:0|Vendor|Product", 10, Received::now()).unwrap_err();
         assert!(error.reason.contains("`cef.product`"), "{error}");
         // `Product` starts at byte 13 of the record, which starts at byte 10 of its line.
         assert_eq!(error.column, 24);

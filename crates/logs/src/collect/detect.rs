@@ -8,16 +8,16 @@
 //! | `CEF:` | CEF |
 //! | `key=` | key=value |
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::event::{Event, EventFormat};
+use super::received::Received;
 use super::{cef, eve, kv, syslog};
 use crate::error::{Error, ParseError};
 use crate::windows::json_lines::win_event_from_value;
 
-/// Parses one line of any supported format. `received` dates syslog RFC 3164 timestamps.
-pub fn parse_line(line: &str, received: DateTime<Utc>) -> Result<Event, ParseError> {
+/// Parses one line of any supported format; `received` places zone-less and year-less times.
+pub fn parse_line(line: &str, received: Received) -> Result<Event, ParseError> {
     let trimmed = line.trim_end_matches(['\r', '\n']);
     if trimmed.starts_with('{') {
         return parse_json(trimmed);
@@ -33,23 +33,23 @@ pub fn parse_line(line: &str, received: DateTime<Utc>) -> Result<Event, ParseErr
             return Ok(merge(event, inner, trimmed));
         }
         if event.message.starts_with("CEF:") {
-            let cef = cef::parse_cef(&event.message, offset)?;
+            let cef = cef::parse_cef(&event.message, offset, received)?;
             return Ok(merge(event, cef, trimmed));
         }
         if looks_like_kv(&event.message) {
-            if let Ok(kv) = kv::parse_kv(&event.message, offset) {
+            if let Ok(kv) = kv::parse_kv(&event.message, offset, received) {
                 return Ok(merge(event, kv, trimmed));
             }
         }
         return Ok(event);
     }
     if let Some(start) = trimmed.find("CEF:") {
-        let mut event = cef::parse_cef(&trimmed[start..], start)?;
+        let mut event = cef::parse_cef(&trimmed[start..], start, received)?;
         event.original = trimmed.to_owned();
         return Ok(event);
     }
     if looks_like_kv(trimmed) {
-        return kv::parse_kv(trimmed, 0);
+        return kv::parse_kv(trimmed, 0, received);
     }
     Err(ParseError::whole(
         "not a known format (syslog `<PRI>`, CEF, key=value, EVE JSON or Windows JSON)",
@@ -60,7 +60,7 @@ pub fn parse_line(line: &str, received: DateTime<Utc>) -> Result<Event, ParseErr
 pub fn parse_lines<'a>(
     source_name: &'a str,
     text: &'a str,
-    received: DateTime<Utc>,
+    received: Received,
 ) -> impl Iterator<Item = Result<Event, Error>> + 'a {
     text.lines()
         .enumerate()

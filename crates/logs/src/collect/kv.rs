@@ -2,13 +2,14 @@
 //! mode…): `date=2024-01-02 time=10:11:12 devname="FG-HQ" srcip=10.0.0.5 action="deny" msg="a \"quoted\" text"`.
 //!
 //! Values are bare (up to the next space) or quoted with `"` or `'` (backslash escapes the quote and itself).
-//! The event's time comes from `date` + `time` (with `tz` when present), or `eventtime`/`timestamp`
+//! The event's time comes from `date` + `time` (with `tz` when present, else in the [`Received`] local offset), or `eventtime`/`timestamp`
 //! (epoch seconds, milliseconds, microseconds or nanoseconds, or RFC 3339); its host from `devname`, `hostname`,
 //! `host` or `dvc`; its severity from `level`, `severity` or `pri`; its message from `msg` or `message`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::event::{Event, EventFormat, Severity};
+use super::received::Received;
 use crate::error::ParseError;
 
 /// Splits `text` into `(key, value)` pairs. `column_base` is the byte offset of `text` in its line, for errors.
@@ -78,7 +79,7 @@ fn quoted(text: &str, quote: u8) -> Option<(String, usize)> {
 }
 
 /// Parses a key=value line into an event.
-pub fn parse_kv(text: &str, column_base: usize) -> Result<Event, ParseError> {
+pub fn parse_kv(text: &str, column_base: usize, received: Received) -> Result<Event, ParseError> {
     let pairs = parse_pairs(text, column_base)?;
     if pairs.is_empty() {
         return Err(ParseError::new(column_base + 1, "no `key=value` pairs"));
@@ -94,12 +95,12 @@ pub fn parse_kv(text: &str, column_base: usize) -> Result<Event, ParseError> {
         .find_map(|k| field(k).as_deref().and_then(Severity::from_name));
     let message = field("msg").or_else(|| field("message")).unwrap_or_default();
     let app = field("devtype").or_else(|| field("product"));
-    event.timestamp = kv_time(&event);
+    event.timestamp = kv_time(&event, received);
     (event.host, event.severity, event.message, event.app) = (host, severity, message, app);
     Ok(event)
 }
 
-fn kv_time(event: &Event) -> Option<DateTime<Utc>> {
+fn kv_time(event: &Event, received: Received) -> Option<DateTime<Utc>> {
     if let (Some(date), Some(time)) = (event.field("date"), event.field("time")) {
         let text = format!("{date} {time}{}", event.field("tz").unwrap_or_default());
         for format in ["%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%#z"] {
@@ -108,7 +109,7 @@ fn kv_time(event: &Event) -> Option<DateTime<Utc>> {
             }
         }
         if let Ok(t) = NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S") {
-            return Some(t.and_utc());
+            return Some(received.local_to_utc(t));
         }
     }
     let text = event.field("eventtime").or_else(|| event.field("timestamp"))?;
@@ -125,11 +126,12 @@ fn kv_time(event: &Event) -> Option<DateTime<Utc>> {
 mod tests {
     use super::{parse_kv, parse_pairs};
     use crate::collect::event::Severity;
+    use crate::collect::received::Received;
 
     #[test]
     fn fortigate_line() {
         let line = r#"date=2024-01-02 time=10:11:12 devname="FG-HQ" devid="FG100" logid="0000000013" type="traffic" level="notice" srcip=10.0.0.5 dstip=203.0.113.9 action="deny" msg="blocked \"bad\" host" tz="+0700""#;
-        let event = parse_kv(line, 0).unwrap();
+        let event = parse_kv(line, 0, Received::now()).unwrap();
         assert_eq!(event.host.as_deref(), Some("FG-HQ"));
         assert_eq!(event.field("dstip"), Some("203.0.113.9"));
         assert_eq!(event.message, r#"blocked "bad" host"#);
@@ -151,7 +153,7 @@ mod tests {
                 ("c".into(), "3".into())
             ]
         );
-        let event = parse_kv("eventtime=1704164672000000000 srcip=1.2.3.4", 0).unwrap();
+        let event = parse_kv("eventtime=1704164672000000000 srcip=1.2.3.4", 0, Received::now()).unwrap();
         assert_eq!(event.timestamp.map(|t| t.timestamp()), Some(1_704_164_672));
     }
 

@@ -8,4 +8,5 @@ pub mod eve;
 pub mod event;
 pub mod framing;
 pub mod kv;
+pub mod received;
 pub mod syslog;

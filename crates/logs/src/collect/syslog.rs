@@ -3,12 +3,13 @@
 //! [`parse_syslog`] recognises RFC 5424 by the version `1` after the priority; anything else is read as
 //! RFC 3164. Fields: `syslog.facility`, `syslog.severity`, `syslog.procid`, `syslog.msgid`, and each
 //! structured-data parameter as `<SD-ID>.<name>` (e.g. `exampleSDID@32473.iut`). RFC 3164 timestamps carry no
-//! year and no zone: the year is the one that puts the time closest before `received` (at most a day ahead, for
-//! clock skew) and the zone is UTC.
+//! year and no zone: they are read in the [`Received`] local offset, in the year that puts them closest before
+//! the arrival (at most a day ahead, for clock skew).
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::event::{Event, EventFormat, Severity};
+use super::received::Received;
 use crate::error::ParseError;
 
 /// A syslog priority: facility and severity.
@@ -33,7 +34,7 @@ fn parse_pri(line: &str) -> Result<Option<(u8, u8, usize)>, ParseError> {
 }
 
 /// Parses one syslog message (a line or a frame's text). `received` dates RFC 3164 timestamps.
-pub fn parse_syslog(line: &str, received: DateTime<Utc>) -> Result<Event, ParseError> {
+pub fn parse_syslog(line: &str, received: Received) -> Result<Event, ParseError> {
     let line = line.trim_end_matches(['\r', '\n', '\0']);
     let pri = parse_pri(line)?;
     let start = pri.map_or(0, |(_, _, len)| len);
@@ -206,7 +207,7 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn parse_3164(line: &str, text: &str, base: usize, received: DateTime<Utc>) -> Result<Event, ParseError> {
+fn parse_3164(line: &str, text: &str, base: usize, received: Received) -> Result<Event, ParseError> {
     let mut event = Event::new(EventFormat::Syslog3164, line);
     let mut rest = text;
     if let Some((timestamp, used)) = parse_3164_timestamp(text, base, received)? {
@@ -248,7 +249,7 @@ fn parse_3164(line: &str, text: &str, base: usize, received: DateTime<Utc>) -> R
 fn parse_3164_timestamp(
     text: &str,
     base: usize,
-    received: DateTime<Utc>,
+    received: Received,
 ) -> Result<Option<(DateTime<Utc>, usize)>, ParseError> {
     if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         let end = text.find(' ').unwrap_or(text.len());
@@ -277,20 +278,21 @@ fn parse_3164_timestamp(
         ));
     }
     let month = month as u32 + 1;
-    let limit = received + chrono::Duration::days(1);
-    let mut year = received.year();
+    let limit = received.at + chrono::Duration::days(1);
+    let this_year = received.at.with_timezone(&received.local_offset).year();
+    let mut year = this_year;
     loop {
         let date = NaiveDate::from_ymd_opt(year, month, day)
             .ok_or_else(|| ParseError::new(column, format!("{stamp:?} is not a date in {year}")));
         match date {
             Ok(date) => {
-                let at = NaiveDateTime::new(date, time).and_utc();
-                if at <= limit || year < received.year() - 1 {
+                let at = received.local_to_utc(NaiveDateTime::new(date, time));
+                if at <= limit || year < this_year - 1 {
                     return Ok(Some((at, 15)));
                 }
             }
             // 29 February in a year that does not have it: try the year before.
-            Err(error) if year < received.year() - 4 => return Err(error),
+            Err(error) if year < this_year - 4 => return Err(error),
             Err(_) => {}
         }
         year -= 1;

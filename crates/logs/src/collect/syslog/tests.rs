@@ -2,9 +2,10 @@ use chrono::{TimeZone, Utc};
 
 use super::parse_syslog;
 use crate::collect::event::{EventFormat, Severity};
+use crate::collect::received::Received;
 
-fn received() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 1, 3, 0, 0, 0).single().unwrap()
+fn received() -> Received {
+    Received::at(Utc.with_ymd_and_hms(2024, 1, 3, 0, 0, 0).single().unwrap())
 }
 
 #[test]
