@@ -22,9 +22,13 @@ pub mod error;
 pub mod time;
 pub mod windows;
 
+pub use collect::detect::{parse_line, parse_lines};
 pub use collect::event::{Event, EventFormat, Severity};
+pub use collect::received::Received;
 pub use error::{Error, ParseError, Result};
 pub use windows::event::WinEvent;
 pub use windows::evtx_file::{read_evtx_file, EvtxOptions, EvtxStats};
-pub use windows::json_lines::{parse_win_json_line, WinJsonShape};
-pub use windows::stream::{find_evtx_files, EvtxStream};
+pub use windows::json_lines::{
+    parse_win_json_line, read_win_json_documents, read_win_json_lines, WinJsonShape,
+};
+pub use windows::stream::{find_evtx_files, EvtxStream, FileEvent};

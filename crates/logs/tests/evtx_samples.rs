@@ -239,19 +239,29 @@ fn the_stream_yields_every_record_of_every_file_in_order() {
     let files: Vec<PathBuf> = files.into_iter().take(40).collect();
     let expected: u64 = files.iter().map(|f| evtx_crate_counts(f).0).sum();
     let mut count = 0;
-    let mut last: Option<(String, u64)> = None;
+    let mut last: Option<(std::sync::Arc<Path>, u64)> = None;
+    let mut files_seen = Vec::new();
     for item in EvtxStream::new(
-        files,
+        files.clone(),
         EvtxOptions {
             keep_json: false,
             ..EvtxOptions::default()
         },
     ) {
-        let event = item.unwrap();
-        assert!(event.original.is_none());
+        let found = item.unwrap();
+        assert!(found.event.original.is_none());
+        if files_seen.last() != Some(&found.file) {
+            files_seen.push(found.file.clone());
+        }
         count += 1;
-        last = Some((event.computer, event.record_id));
+        last = Some((found.file, found.event.record_id));
     }
+    // Files come one after the other, in the order given (those with records).
+    let with_records: Vec<&PathBuf> = files.iter().filter(|f| evtx_crate_counts(f).0 > 0).collect();
+    assert_eq!(
+        files_seen.iter().map(|f| f.to_path_buf()).collect::<Vec<_>>(),
+        with_records.into_iter().cloned().collect::<Vec<_>>()
+    );
     assert_eq!(count, expected);
     assert!(last.is_some());
 }
@@ -266,4 +276,24 @@ fn a_file_that_is_not_evtx_is_an_open_error_naming_it() {
     assert!(error.to_string().contains("notes.evtx"), "{error}");
     let items: Vec<_> = EvtxStream::new(vec![path], EvtxOptions::default()).collect();
     assert!(matches!(items.as_slice(), [Err(Error::Open { .. })]), "{items:?}");
+}
+
+#[test]
+fn dropping_the_stream_early_stops_the_reader() {
+    let Some(files) = sample_files() else { return };
+    let started = std::time::Instant::now();
+    assert!(EvtxStream::new(files.clone(), EvtxOptions::default()).count() > 8000);
+    let whole = started.elapsed();
+    let mut stream = EvtxStream::new(files, EvtxOptions::default());
+    let first: Vec<_> = stream.by_ref().take(3).map(Result::unwrap).collect();
+    assert_eq!(first.len(), 3);
+    // The reader is at most a few batches ahead, blocked on the bounded channel; dropping the stream closes the
+    // channel and waits for the reader to end, which must be at once, not after the remaining files.
+    let started = std::time::Instant::now();
+    drop(stream);
+    let stopping = started.elapsed();
+    assert!(
+        stopping * 10 < whole,
+        "stopping took {stopping:?}, reading everything {whole:?}"
+    );
 }

@@ -3,12 +3,13 @@
 //! A reader thread walks the files one after the other (each parsed in parallel over its chunks, see
 //! [`read_evtx_file`]) and hands events over in batches through a bounded channel: at most
 //! [`EvtxStream::BATCHES_IN_FLIGHT`] batches of [`EvtxStream::BATCH`] events wait for the consumer, so a folder of
-//! any size is read in constant memory. Dropping the stream stops the reader at its next batch.
+//! any size is read in constant memory. Dropping the stream stops the reader at its next batch and waits for it.
 
 use std::ffi::OsStr;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::event::WinEvent;
@@ -52,8 +53,17 @@ pub fn find_files(root: &Path, extension: &str) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Events of many EVTX files, in file order then record order; a file that cannot be opened and a record that
-/// cannot be read each come as an error item, and reading goes on.
+/// An event and the file it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEvent {
+    /// The `.evtx` file (shared by all its events).
+    pub file: Arc<Path>,
+    /// The event.
+    pub event: WinEvent,
+}
+
+/// Events of many EVTX files, in file order then record order, each with its file; a file that cannot be opened
+/// and a record that cannot be read each come as an error item (naming the file), and reading goes on.
 ///
 /// ```no_run
 /// use canhgac_logs::windows::{evtx_file::EvtxOptions, stream::{find_evtx_files, EvtxStream}};
@@ -61,7 +71,10 @@ pub fn find_files(root: &Path, extension: &str) -> Result<Vec<PathBuf>> {
 /// let (mut events, mut errors) = (0, 0);
 /// for item in EvtxStream::new(files, EvtxOptions::default()) {
 ///     match item {
-///         Ok(_) => events += 1,
+///         Ok(found) => {
+///             events += 1;
+///             println!("{} {} {}", found.file.display(), found.event.record_id, found.event.event_id);
+///         }
 ///         Err(error) => { errors += 1; eprintln!("{error}") }
 ///     }
 /// }
@@ -69,8 +82,8 @@ pub fn find_files(root: &Path, extension: &str) -> Result<Vec<PathBuf>> {
 /// ```
 #[derive(Debug)]
 pub struct EvtxStream {
-    batches: Receiver<Vec<Result<WinEvent>>>,
-    current: std::vec::IntoIter<Result<WinEvent>>,
+    batches: Receiver<Vec<Result<FileEvent>>>,
+    current: std::vec::IntoIter<Result<FileEvent>>,
     reader: Option<JoinHandle<()>>,
 }
 
@@ -104,12 +117,16 @@ impl EvtxStream {
     }
 }
 
-fn read_all(files: &[PathBuf], options: EvtxOptions, sender: &SyncSender<Vec<Result<WinEvent>>>) {
+fn read_all(files: &[PathBuf], options: EvtxOptions, sender: &SyncSender<Vec<Result<FileEvent>>>) {
     let mut batch = Vec::with_capacity(EvtxStream::BATCH);
     for path in files {
+        let file: Arc<Path> = Arc::from(path.as_path());
         let mut stopped = false;
         let outcome = read_evtx_file_while(path, options, |item| {
-            batch.push(item);
+            batch.push(item.map(|event| FileEvent {
+                file: Arc::clone(&file),
+                event,
+            }));
             if batch.len() >= EvtxStream::BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(EvtxStream::BATCH));
                 if sender.send(full).is_err() {
@@ -133,7 +150,7 @@ fn read_all(files: &[PathBuf], options: EvtxOptions, sender: &SyncSender<Vec<Res
 }
 
 impl Iterator for EvtxStream {
-    type Item = Result<WinEvent>;
+    type Item = Result<FileEvent>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -151,6 +168,19 @@ impl Iterator for EvtxStream {
                     return None;
                 }
             }
+        }
+    }
+}
+
+impl Drop for EvtxStream {
+    /// Stops the reader: with the channel closed its next hand-over fails and it returns; waits for that, so no
+    /// reading goes on behind a dropped stream.
+    fn drop(&mut self) {
+        let (_, closed) = sync_channel(0);
+        drop(std::mem::replace(&mut self.batches, closed));
+        if let Some(reader) = self.reader.take() {
+            // A panic in the reader has nowhere to go while dropping; it has already been printed.
+            let _ = reader.join();
         }
     }
 }
