@@ -185,3 +185,46 @@ impl From<WinEvent> for Event {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Event, EventFormat, Severity};
+    use crate::windows::event::WinEvent;
+
+    #[test]
+    fn a_windows_event_keeps_its_fields_and_takes_its_level_as_severity() {
+        let event = WinEvent {
+            timestamp: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            computer: "PC-1".to_owned(),
+            channel: "System".to_owned(),
+            event_id: 7045,
+            record_id: 9,
+            provider: "Service Control Manager".to_owned(),
+            fields: vec![
+                ("Level".to_owned(), "2".to_owned()),
+                ("ServiceName".to_owned(), "evil".to_owned()),
+            ],
+            original: Some("{}".to_owned()),
+        };
+        let common = Event::from(event);
+        assert_eq!(common.format, EventFormat::Windows);
+        assert_eq!(
+            (common.host.as_deref(), common.app.as_deref()),
+            (Some("PC-1"), Some("Service Control Manager"))
+        );
+        assert_eq!(common.severity, Some(Severity::Error));
+        assert_eq!(common.message, "System event 7045");
+        assert_eq!(common.field("ServiceName"), Some("evil"));
+        assert_eq!(common.original, "{}");
+    }
+
+    #[test]
+    fn severity_scales() {
+        assert_eq!(Severity::from_code(3).map(Severity::code), Some(3));
+        assert_eq!(Severity::from_code(8), None);
+        assert_eq!(Severity::from_name("WARN"), Some(Severity::Warning));
+        assert_eq!(Severity::from_cef("Very-High"), Some(Severity::Critical));
+        assert_eq!(Severity::from_cef("11"), None);
+        assert_eq!(Severity::from_windows_level(0), Some(Severity::Informational));
+    }
+}
