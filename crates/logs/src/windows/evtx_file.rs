@@ -7,6 +7,7 @@
 //! [`Error::Open`].
 
 use std::ops::ControlFlow;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use evtx::{EvtxParser, ParserSettings, SerializedEvtxRecord};
@@ -113,7 +114,26 @@ pub fn read_evtx_file_while(
             Ok(Err(reason)) => Ok(Err((Some(record_id), reason))),
         }
     });
-    for item in records {
+    let mut records = records;
+    loop {
+        // A panic inside the `evtx` crate on a malformed file ends this file with an error, not the program.
+        let item = match std::panic::catch_unwind(AssertUnwindSafe(|| records.next())) {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(panic) => {
+                stats.errors += 1;
+                let reason = format!(
+                    "the evtx parser failed ({}); the rest of the file is not read",
+                    panic_message(panic.as_ref())
+                );
+                let _ = sink(Err(Error::Record {
+                    path: path.to_owned(),
+                    record_id: None,
+                    reason,
+                }));
+                return Ok(stats);
+            }
+        };
         let item = match item {
             Ok(Ok(event)) => Ok(event),
             Ok(Err((record_id, reason))) => Err(Error::Record {
@@ -168,6 +188,15 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+/// The text of a panic payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic")
 }
 
 /// The size of an EVTX chunk.
