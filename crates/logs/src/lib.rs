@@ -27,7 +27,7 @@ pub use collect::event::{Event, EventFormat, Severity};
 pub use collect::received::Received;
 pub use error::{Error, ParseError, Result};
 pub use windows::event::WinEvent;
-pub use windows::evtx_file::{read_evtx_file, EvtxOptions, EvtxStats};
+pub use windows::evtx_file::{read_evtx_bytes, read_evtx_file, EvtxOptions, EvtxStats};
 pub use windows::json_lines::{
     parse_win_json_line, read_win_json_documents, read_win_json_lines, WinJsonShape,
 };

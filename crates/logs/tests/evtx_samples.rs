@@ -297,3 +297,45 @@ fn dropping_the_stream_early_stops_the_reader() {
         "stopping took {stopping:?}, reading everything {whole:?}"
     );
 }
+
+#[test]
+fn a_file_in_memory_reads_like_the_file_on_disk() {
+    let Some(path) = canhgac_testdata::require(
+        "evtx-attack-samples/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx",
+    ) else {
+        return;
+    };
+    let (on_disk, _) = read_all(&path, EvtxOptions::default());
+    let mut in_memory = Vec::new();
+    let bytes = std::fs::read(&path).unwrap();
+    let stats = canhgac_logs::read_evtx_bytes(
+        bytes.clone(),
+        Path::new("upload.evtx"),
+        EvtxOptions::default(),
+        |item| {
+            in_memory.push(item.unwrap());
+        },
+    )
+    .unwrap();
+    assert_eq!(stats.records, on_disk.len() as u64);
+    assert_eq!(in_memory, on_disk);
+    // A cut upload names the upload in its error.
+    let mut errors = Vec::new();
+    canhgac_logs::read_evtx_bytes(
+        bytes[..bytes.len() / 2].to_vec(),
+        Path::new("upload.evtx"),
+        EvtxOptions::default(),
+        |item| {
+            if let Err(error) = item {
+                errors.push(error.to_string());
+            }
+        },
+    )
+    .unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("upload.evtx: chunk: the file ends")),
+        "{errors:?}"
+    );
+}

@@ -6,6 +6,7 @@
 //! [`Error::Record`] naming the file and record; the other records are kept. A file whose header is not EVTX is an
 //! [`Error::Open`].
 
+use std::io::{Read, Seek};
 use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -92,10 +93,46 @@ pub fn read_evtx_file(
 pub fn read_evtx_file_while(
     path: &Path,
     options: EvtxOptions,
+    sink: impl FnMut(Result<WinEvent>) -> ControlFlow<()>,
+) -> Result<EvtxStats> {
+    let parser = open(path, options)?;
+    let len = std::fs::metadata(path)
+        .map_err(|source| Error::Io {
+            source_name: path.display().to_string(),
+            source,
+        })?
+        .len();
+    read_parser(parser, len, path, options, sink)
+}
+
+/// Like [`read_evtx_file`], for a file already in memory (an upload); `name` is used in errors.
+pub fn read_evtx_bytes(
+    bytes: Vec<u8>,
+    name: &Path,
+    options: EvtxOptions,
+    mut sink: impl FnMut(Result<WinEvent>),
+) -> Result<EvtxStats> {
+    let len = bytes.len() as u64;
+    let parser = EvtxParser::from_buffer(bytes)
+        .map_err(|error| Error::Open {
+            path: name.to_owned(),
+            reason: error_chain(&error),
+        })?
+        .with_configuration(options.settings());
+    read_parser(parser, len, name, options, |item| {
+        sink(item);
+        ControlFlow::Continue(())
+    })
+}
+
+fn read_parser<T: Read + Seek>(
+    mut parser: EvtxParser<T>,
+    len: u64,
+    path: &Path,
+    options: EvtxOptions,
     mut sink: impl FnMut(Result<WinEvent>) -> ControlFlow<()>,
 ) -> Result<EvtxStats> {
-    let mut parser = open(path, options)?;
-    let cut_chunk = cut_chunk(path, u64::from(parser.header().header_block_size))?;
+    let cut_chunk = cut_chunk(len, u64::from(parser.header().header_block_size));
     let keep_json = options.keep_json;
     let mut stats = EvtxStats::default();
     let records = parser.serialized_records(move |record| {
@@ -203,18 +240,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 const CHUNK_SIZE: u64 = 65_536;
 
 /// When the file ends inside a chunk (a truncated copy), the `evtx` crate does not read that chunk: say so.
-fn cut_chunk(path: &Path, header_size: u64) -> Result<Option<String>> {
-    let len = std::fs::metadata(path)
-        .map_err(|source| Error::Io {
-            source_name: path.display().to_string(),
-            source,
-        })?
-        .len();
+fn cut_chunk(len: u64, header_size: u64) -> Option<String> {
     let partial = len.saturating_sub(header_size) % CHUNK_SIZE;
-    Ok((partial != 0).then(|| {
+    (partial != 0).then(|| {
         let chunk = len.saturating_sub(header_size) / CHUNK_SIZE;
         format!("the file ends {partial} bytes into chunk {chunk} (chunks are {CHUNK_SIZE} bytes): its records are not read")
-    }))
+    })
 }
 
 /// The record id an `evtx` error names, if any.
