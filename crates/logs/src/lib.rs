@@ -14,6 +14,27 @@
 //! assert_eq!((event.event_id, event.computer.as_str()), (4688, "WS5"));
 //! assert_eq!(event.field("NewProcessName"), Some(r"C:\Windows\System32\netsh.exe"));
 //! ```
+//!
+//! A folder of `.evtx` files, in constant memory, each event with its file:
+//!
+//! ```no_run
+//! use canhgac_logs::{find_evtx_files, EvtxOptions, EvtxStream};
+//! for item in EvtxStream::new(find_evtx_files("case-42/".as_ref())?, EvtxOptions::default()) {
+//!     match item {
+//!         Ok(found) => println!("{} {} {:?}", found.file.display(), found.event.event_id, found.event.field("Image")),
+//!         Err(error) => eprintln!("{error}"),
+//!     }
+//! }
+//! # Ok::<(), canhgac_logs::Error>(())
+//! ```
+//!
+//! A collected line of any supported format:
+//!
+//! ```
+//! use canhgac_logs::{parse_line, EventFormat, Received};
+//! let event = parse_line("<86>Feb 28 10:00:01 web1 sshd[811]: Failed password for root", Received::now()).unwrap();
+//! assert_eq!((event.format, event.app.as_deref()), (EventFormat::Syslog3164, Some("sshd")));
+//! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
