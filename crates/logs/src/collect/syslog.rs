@@ -264,7 +264,8 @@ fn parse_3164_timestamp(
     let column = base + 1;
     let stamp = text
         .get(..15)
-        .ok_or_else(|| ParseError::new(column, "timestamp `Mmm dd hh:mm:ss` is cut short"))?;
+        .filter(|stamp| stamp.is_ascii())
+        .ok_or_else(|| ParseError::new(column, "timestamp `Mmm dd hh:mm:ss` is cut short or not ASCII"))?;
     let day: u32 = stamp[4..6]
         .trim_start()
         .parse()

@@ -89,3 +89,13 @@ fn errors_name_column_and_reason() {
         assert!(error.reason.contains(reason), "{line}: {error}");
     }
 }
+
+// Regression: a non-ASCII byte inside an RFC 3164 timestamp made the parser slice through a character and panic
+// (found by the `collected_text` fuzz target).
+#[test]
+fn non_ascii_inside_a_3164_timestamp_is_an_error_not_a_panic() {
+    let line = String::from_utf8_lossy(b"<38>Jan  \xdcst sshd[42]: hi").into_owned();
+    let error = parse_syslog(&line, received()).unwrap_err();
+    assert_eq!(error.column, 5);
+    assert!(error.reason.contains("not ASCII"), "{error}");
+}
