@@ -1,6 +1,7 @@
 //! The console in real headless Chromium, driven through ChromeDriver: the administrator signs in, switches the
 //! language, creates two units and an administrator for each; unit A's administrator adds assets by form and by
-//! CSV (one bad row reported), and cannot see unit B's asset through the pages.
+//! CSV (one bad row reported), and cannot see unit B's asset through the pages. A second test follows the duty
+//! officer's alert queue: a new alert appears live, is verified and closed.
 //! Skips, saying why, when `chromedriver`/`chromium` are not installed (`scripts/install-test-deps` installs them).
 
 mod support;
@@ -283,4 +284,94 @@ async fn console_in_chromium() {
     assert!(!c.source().await.unwrap().contains("B-ONLY-HOST"));
     assert_eq!(text(&c, "[data-test=error-message]").await, "Không tìm thấy.");
     c.close().await.unwrap();
+}
+
+/// The officer's alert queue updates by itself: an alert raised while the page is open appears without a reload;
+/// the officer opens it, verifies it and closes it with the remediation done.
+#[tokio::test]
+async fn officer_sees_a_new_alert_live_verifies_and_closes_it() {
+    let Some((_driver, c)) = connect().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::start(dir.path());
+    let url = server.url.clone();
+    let first = server.password.clone().expect("first start prints the password");
+    let token = {
+        let url = url.clone();
+        let first = first.clone();
+        tokio::task::spawn_blocking(move || {
+            let client = reqwest::blocking::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            support::token_for_admin(&client, &url, &first)
+        })
+        .await
+        .unwrap()
+    };
+    sign_in(&c, &url, "admin", &first).await;
+    change_password(&c, &first, "department secret 1").await;
+    c.goto(&format!("{url}/alerts")).await.unwrap();
+    // Connected to the live stream, and a marker that a reload would erase.
+    for _ in 0..100 {
+        if c.find(Locator::Css("[data-test=live]:not([hidden])"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        c.find(Locator::Css("[data-test=live]:not([hidden])"))
+            .await
+            .is_ok(),
+        "the page is connected live"
+    );
+    c.execute("window.__notReloaded = true;", vec![]).await.unwrap();
+    assert!(c.find(Locator::Css("[data-test=no-alerts]")).await.is_ok());
+    let api = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{api}/api/v1/alerts"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "title": "Mimikatz trên HIS-DB", "severity": "critical", "host": "HIS-DB" }))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    })
+    .await
+    .unwrap();
+    let mut seen = false;
+    for _ in 0..100 {
+        if c.source().await.unwrap().contains("Mimikatz trên HIS-DB") {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the new alert appears without reloading");
+    let still = c
+        .execute("return window.__notReloaded === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(still, serde_json::Value::Bool(true), "the page was not reloaded");
+    shot(&c, "alerts-live").await;
+    click(&c, "[data-test=alerts] a").await;
+    click(&c, "[data-test=verify]").await;
+    assert!(text(&c, "[data-test=alert-status]").await.contains("Đã xác minh"));
+    fill(
+        &c,
+        "form[data-test=close-form] textarea[name=remediation]",
+        "Cách ly máy, gỡ công cụ, đổi mật khẩu",
+    )
+    .await;
+    click(&c, "[data-test=close]").await;
+    let status = text(&c, "[data-test=alert-status]").await;
+    assert!(
+        status.contains("Đã đóng") && status.contains("Tấn công thật"),
+        "{status}"
+    );
+    shot(&c, "alert-closed").await;
 }

@@ -102,7 +102,11 @@ async fn render_one(page: &Page, id: i64, errors: Value, status: StatusCode) -> 
         .into_iter()
         .map(|(id, name)| context! { id => id.0, name })
         .collect();
-    let details = serde_json::to_string_pretty(&alert.details).unwrap_or_default();
+    let details = if alert.details.is_null() {
+        "—".to_string()
+    } else {
+        serde_json::to_string_pretty(&alert.details).unwrap_or_default()
+    };
     let ctx = page.ctx(context! {
         tta => alert.time_to_acknowledge(), ttc => alert.time_to_close(),
         alert, comments, people, unit, details, errors,

@@ -41,10 +41,32 @@ pub async fn show(page: Page) -> Response {
         Ok(s) => s,
         Err(e) => return page.fail(e),
     };
+    let (queue, alerts) = if page.actor.scope() == Scope::Nothing {
+        (Vec::new(), 0)
+    } else {
+        let items = store
+            .botnet_items(&page.actor, &canhgac_store::ItemQuery::default())
+            .await;
+        let open = store
+            .alerts(
+                &page.actor,
+                &canhgac_store::AlertQuery {
+                    per_page: 1,
+                    ..Default::default()
+                },
+            )
+            .await;
+        match (items, open) {
+            (Ok(i), Ok(a)) => (i, a.total),
+            (Err(e), _) | (_, Err(e)) => return page.fail(e),
+        }
+    };
+    let queue_total = queue.len();
+    let queue: Vec<_> = queue.into_iter().take(5).collect();
     let unit_names: std::collections::BTreeMap<String, String> =
         units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
     page.render(
         "dashboard.html",
-        minijinja::context! { contacts, counts, unit_name, unit_count => units.len(), on_duty, unit_names },
+        minijinja::context! { contacts, counts, unit_name, unit_count => units.len(), on_duty, unit_names, queue, queue_total, alerts },
     )
 }
