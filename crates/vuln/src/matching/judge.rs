@@ -1,0 +1,239 @@
+//! The decision for one host × CVE: classify each affected product against the host, evaluate the relevant
+//! ones, and combine (vulnerable beats unknown beats remediated beats not affected).
+
+use super::{HostContext, Matcher, State, Verdict};
+use crate::inventory::HostInventory;
+use crate::knowledge::CveRecord;
+use crate::model::Kb;
+use crate::platform::ProductKind;
+
+/// The outcome for one affected product.
+enum Outcome {
+    Vulnerable { kbs: Vec<Kb>, evidence: String },
+    Remediated { kb: Option<Kb>, evidence: String },
+    Unknown { missing: String },
+    NotAffected { evidence: String },
+}
+
+pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> Verdict {
+    let mut verdict = Verdict {
+        cve: rec.cve.clone(),
+        state: State::Unknown,
+        kb: Vec::new(),
+        severity: rec.max_severity(),
+        kev: m.kb.in_kev(&rec.cve),
+        exploited: rec.exploited,
+        missing: Vec::new(),
+        evidence: Vec::new(),
+    };
+    if rec.affected.is_empty() {
+        verdict
+            .missing
+            .push("Microsoft product data for this CVE (only NVD or KEV data was imported)".into());
+        return verdict;
+    }
+    let platform = match &ctx.platform {
+        Ok(names) => names.join(" / "),
+        Err(reason) => {
+            verdict
+                .missing
+                .push(format!("the host's Windows release: {reason}"));
+            return verdict;
+        }
+    };
+    let mut outcomes = Vec::new();
+    let mut elsewhere = Vec::new();
+    let mut unlisted_os = false;
+    for pid in &rec.affected {
+        match m.kind(pid) {
+            ProductKind::WindowsOs if ctx.os_ids.contains(pid) => outcomes.push(os_product(m, ctx, rec, pid)),
+            ProductKind::Component if on_host(ctx, pid) => outcomes.push(installable(m, ctx, rec, pid)),
+            ProductKind::WindowsOs | ProductKind::Component if ctx.os_ids.is_empty() => unlisted_os = true,
+            ProductKind::Software => outcomes.push(installable(m, ctx, rec, pid)),
+            _ => elsewhere.push(pid.as_str()),
+        }
+    }
+    if unlisted_os {
+        outcomes.push(Outcome::Unknown {
+            missing: format!("whether {platform} is affected: the imported advisories do not list it (Microsoft lists supported releases only)"),
+        });
+    }
+    combine(m, ctx, &mut verdict, outcomes, &elsewhere, &platform);
+    verdict
+}
+
+fn on_host(ctx: &HostContext<'_>, pid: &str) -> bool {
+    pid.rsplit_once('-')
+        .is_some_and(|(_, platform)| ctx.os_ids.contains(platform))
+}
+
+fn os_product(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
+    let name = m.kb.product_name(pid);
+    let fixes: Vec<_> = rec
+        .fixes_for(pid)
+        .filter(|f| f.kb.is_some() || f.fixed_build.is_some())
+        .collect();
+    for fix in &fixes {
+        if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
+            let kb = fix.kb.map(|k| k.to_string()).unwrap_or_default();
+            return Outcome::Remediated {
+                kb: Some(proof.installed()),
+                evidence: format!("{name}: fixed by {kb}; {}", proof.describe()),
+            };
+        }
+    }
+    let host_version = ctx.host.os_version.as_ref().filter(|v| v.0.len() >= 4);
+    if let Some(hv) = host_version {
+        for fix in &fixes {
+            if let Some(fixed) = fix.fixed_version().filter(|f| f.same_prefix(hv, 3) && hv >= f) {
+                return Outcome::Remediated {
+                    kb: None,
+                    evidence: format!(
+                        "{name}: OS build {hv} is at or above the fixed build {fixed}{}",
+                        of_kb(fix.kb)
+                    ),
+                };
+            }
+        }
+    }
+    if fixes.is_empty() {
+        return Outcome::Unknown {
+            missing: format!("a fixing update for {name}: the advisories give none"),
+        };
+    }
+    let kbs: Vec<Kb> = fixes.iter().filter_map(|f| f.kb).collect();
+    let builds: Vec<String> = fixes.iter().filter_map(|f| f.fixed_build.clone()).collect();
+    let mut evidence = format!(
+        "{name} is affected; fix {} (fixed build {}) is not installed and no installed KB supersedes it",
+        list(&kbs),
+        if builds.is_empty() {
+            "not published".to_owned()
+        } else {
+            dedup(builds).join(", ")
+        }
+    );
+    if let Some(hv) = host_version {
+        evidence.push_str(&format!("; OS build {hv} is below it"));
+    }
+    Outcome::Vulnerable { kbs, evidence }
+}
+
+fn installable(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
+    let name = m.kb.product_name(pid);
+    for fix in rec.fixes_for(pid) {
+        if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
+            return Outcome::Remediated {
+                kb: Some(proof.installed()),
+                evidence: format!(
+                    "{name}: fixed by{}; {}",
+                    of_kb(fix.kb).trim_start_matches(" of"),
+                    proof.describe()
+                ),
+            };
+        }
+    }
+    match &ctx.host.software {
+        None => Outcome::Unknown {
+            missing: format!("whether {name} is installed (the inventory lists no software)"),
+        },
+        Some(list) if installed(ctx.host, list, name) => os_product(m, ctx, rec, pid),
+        Some(_) => Outcome::NotAffected {
+            evidence: format!("{name} is not in the host's software list"),
+        },
+    }
+}
+
+fn installed(_host: &HostInventory, software: &[crate::inventory::Software], product: &str) -> bool {
+    let p = product.to_ascii_lowercase();
+    software.iter().any(|s| {
+        let n = s.name.to_ascii_lowercase();
+        !n.is_empty() && (p.starts_with(&n) || n.starts_with(&p))
+    })
+}
+
+fn combine(
+    m: &Matcher<'_>,
+    ctx: &HostContext<'_>,
+    v: &mut Verdict,
+    outcomes: Vec<Outcome>,
+    elsewhere: &[&str],
+    platform: &str,
+) {
+    let mut vulnerable = false;
+    let mut unknown = false;
+    let mut remediated = Vec::new();
+    let mut needed = Vec::new();
+    let mut unknown_names = 0usize;
+    for o in outcomes {
+        match o {
+            Outcome::Vulnerable { kbs, evidence } => {
+                vulnerable = true;
+                needed.extend(kbs);
+                v.evidence.push(evidence);
+            }
+            Outcome::Remediated { kb, evidence } => {
+                remediated.extend(kb);
+                v.evidence.push(evidence);
+            }
+            Outcome::Unknown { missing } => {
+                unknown = true;
+                unknown_names += 1;
+                if unknown_names <= 5 {
+                    v.missing.push(missing);
+                }
+            }
+            Outcome::NotAffected { evidence } => v.evidence.push(evidence),
+        }
+    }
+    if unknown_names > 5 {
+        v.missing.push(format!("and {} more products", unknown_names - 5));
+    }
+    if !elsewhere.is_empty() {
+        let names: Vec<&str> = elsewhere.iter().take(3).map(|p| m.kb.product_name(p)).collect();
+        let more = if elsewhere.len() > 3 {
+            format!(" and {} more", elsewhere.len() - 3)
+        } else {
+            String::new()
+        };
+        v.evidence.push(format!(
+            "not on this host ({platform}): {}{more}",
+            names.join("; ")
+        ));
+    }
+    v.state = if vulnerable {
+        needed.sort_unstable();
+        needed.dedup();
+        v.kb = needed;
+        if !ctx.unknown_kbs.is_empty() {
+            v.evidence.push(format!(
+                "installed KBs the imported advisories do not describe: {} (a later cumulative update among them would need its month imported)",
+                list(&ctx.unknown_kbs)
+            ));
+        }
+        State::Vulnerable
+    } else if unknown {
+        State::Unknown
+    } else if !remediated.is_empty() {
+        remediated.sort_unstable();
+        remediated.dedup();
+        v.kb = remediated;
+        State::Remediated
+    } else {
+        State::NotAffected
+    };
+}
+
+fn of_kb(kb: Option<Kb>) -> String {
+    kb.map(|k| format!(" of {k}")).unwrap_or_default()
+}
+
+fn list(kbs: &[Kb]) -> String {
+    let names: Vec<String> = kbs.iter().map(Kb::to_string).collect();
+    dedup(names).join(", ")
+}
+
+fn dedup(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
+}
