@@ -207,11 +207,17 @@ impl<'a> State<'a> {
                         .next()
                         .cloned()
                         .unwrap_or_default();
-                    self.doc.products.push(Product {
-                        id,
-                        name: text,
-                        family,
-                    });
+                    // The 2026 serialisation lists products twice: inside their family branch and again at the
+                    // top of the tree with a CPE. Keep one, with its family.
+                    match self.doc.products.iter_mut().find(|p| p.id == id) {
+                        Some(p) if p.family.is_empty() => p.family = family,
+                        Some(_) => {}
+                        None => self.doc.products.push(Product {
+                            id,
+                            name: text,
+                            family,
+                        }),
+                    }
                 }
                 None => self.warn(at, format!("FullProductName {text:?} without ProductID")),
             },

@@ -23,6 +23,9 @@ pub struct ProductInfo {
     pub name: String,
     /// Product family branch (`Windows`, `ESU`, `Microsoft Office`, …).
     pub family: String,
+    /// Current-release date of the document the name was read from: the newest document names a product, so
+    /// the result does not depend on import order.
+    pub revision: String,
 }
 
 /// Everything known about advisories, merged from any number of feeds.
@@ -66,12 +69,22 @@ impl KnowledgeBase {
             entry.clone_from(&revision);
         }
         for p in &doc.products {
-            let info = self.products.entry(p.id.clone()).or_insert_with(|| ProductInfo {
+            let candidate = ProductInfo {
                 name: p.name.clone(),
                 family: p.family.clone(),
-            });
-            if info.family.is_empty() {
-                info.family.clone_from(&p.family);
+                revision: revision.clone(),
+            };
+            let info = self
+                .products
+                .entry(p.id.clone())
+                .or_insert_with(|| candidate.clone());
+            // Newest document first; then a name with its family; then a fixed order.
+            let key = |i: &ProductInfo| {
+                let (r, n, f) = (i.revision.clone(), i.name.clone(), i.family.clone());
+                (r, !f.is_empty(), std::cmp::Reverse(n), std::cmp::Reverse(f))
+            };
+            if key(&candidate) > key(info) {
+                *info = candidate;
             }
         }
         let label = format!("CVRF {source}");
