@@ -18,6 +18,17 @@ impl Kb {
         digits.parse().ok().map(Kb)
     }
 
+    /// Like [`Kb::parse`] but requires the `KB` prefix and accepts a suffix after the digits (`KB893803v2`), as
+    /// hotfix lists write revised updates.
+    pub fn parse_prefixed(text: &str) -> Option<Self> {
+        let rest = text
+            .trim()
+            .strip_prefix("KB")
+            .or_else(|| text.trim().strip_prefix("kb"))?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        Kb::parse(&digits)
+    }
+
     /// Every KB number in a list such as `"5022728, 5026958"` or `"5018545;5021085"`; other tokens are returned
     /// separately so a caller can report them.
     pub fn parse_list(text: &str) -> (Vec<Kb>, Vec<String>) {

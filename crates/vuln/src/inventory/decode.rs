@@ -30,8 +30,29 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
-        Err(_) => legacy(bytes),
+        Err(_) => by_locale(bytes),
     }
+}
+
+/// A legacy code page chosen from the `System Locale` value (`zh-cn;Chinese (China)`), which is ASCII in every
+/// code page; Windows-1252 when the locale has no better match.
+fn by_locale(bytes: &[u8]) -> String {
+    let text = legacy(bytes);
+    let locale = text.lines().find_map(|l| {
+        let v = l.split_once(':')?.1.trim();
+        let (code, _) = v.split_once(';')?;
+        let plausible = code.len() <= 5 && code.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+        plausible.then(|| code.to_ascii_lowercase())
+    });
+    let encoding = match locale.as_deref() {
+        Some("zh-cn" | "zh-sg") => encoding_rs::GBK,
+        Some("zh-tw" | "zh-hk") => encoding_rs::BIG5,
+        Some("ja") => encoding_rs::SHIFT_JIS,
+        Some("ko") => encoding_rs::EUC_KR,
+        Some("ru" | "uk" | "bg") => encoding_rs::IBM866,
+        _ => return text,
+    };
+    encoding.decode(bytes).0.into_owned()
 }
 
 fn legacy(bytes: &[u8]) -> String {

@@ -46,8 +46,9 @@ pub(super) fn parse(source: &str, text: &str) -> Result<HostInventory> {
 }
 
 fn table(source: &str, lines: &[&str], header: usize, inv: &mut HostInventory) {
-    let head: Vec<char> = lines[header].chars().collect();
-    let head_str: String = head.iter().collect();
+    // `wmic` on Windows XP prints "Please wait while WMIC is being installed." before the header, on its line.
+    let raw = lines[header];
+    let head_str = raw.find("Caption").map_or(raw, |i| &raw[i..]);
     let Some(byte_col) = head_str.find("HotFixID") else {
         return;
     };
@@ -59,24 +60,26 @@ fn table(source: &str, lines: &[&str], header: usize, inv: &mut HostInventory) {
             inv.hostname = name_col.and_then(|c| field_at(row, c)).map(str::to_owned);
         }
     }
+    let mut odd: Vec<(usize, String)> = Vec::new();
     for (i, row) in lines.iter().enumerate().skip(header + 1) {
         if row.trim().is_empty() || row.trim_start().starts_with("---") {
             continue;
         }
-        match field_at(row, col) {
-            Some(id) => match Kb::parse(id) {
-                Some(kb) => {
-                    inv.kbs.insert(kb);
-                }
-                None => inv.warnings.push(format!(
-                    "{source}:{}: HotFixID {id:?} is not a KB number, ignored",
-                    i + 1
-                )),
-            },
-            None => inv
-                .warnings
-                .push(format!("{source}:{}: no HotFixID in column {}", i + 1, col + 1)),
+        let id = field_at(row, col).unwrap_or("");
+        if let Some(kb) = Kb::parse(id) {
+            inv.kbs.insert(kb);
+        } else if let Some(kb) = row.split_whitespace().find_map(Kb::parse_prefixed) {
+            // Windows XP reports "File 1" as the HotFixID and the KB in another column.
+            inv.kbs.insert(kb);
+        } else {
+            odd.push((i + 1, id.to_owned()));
         }
+    }
+    if let Some((line, id)) = odd.first() {
+        inv.warnings.push(format!(
+            "{source}:{line}: {} rows have no KB number in HotFixID (first: {id:?}), ignored",
+            odd.len()
+        ));
     }
 }
 
@@ -100,7 +103,7 @@ mod tests {
         assert_eq!(inv.hostname.as_deref(), Some("PC1"));
         assert_eq!(
             inv.warnings,
-            vec!["q.txt:3: HotFixID \"File\" is not a KB number, ignored"]
+            vec!["q.txt:3: 1 rows have no KB number in HotFixID (first: \"File\"), ignored"]
         );
     }
 }

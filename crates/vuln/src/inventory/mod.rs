@@ -157,6 +157,15 @@ pub fn parse_inventory(source: &str, bytes: &[u8]) -> Result<HostInventory> {
         });
     }
     let text = decode_text(bytes);
+    if text
+        .trim_matches(['\u{feff}', ' ', '\r', '\n', '\t', '\0'])
+        .is_empty()
+    {
+        return Err(Error::Schema {
+            at: Location::source(source),
+            message: "the inventory is empty".into(),
+        });
+    }
     let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
     if trimmed.starts_with('{') {
         return agent::parse(source, trimmed);

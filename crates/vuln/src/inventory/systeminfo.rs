@@ -24,19 +24,35 @@ fn compile(pattern: &str) -> Regex {
 pub(super) fn parse(source: &str, text: &str) -> Result<HostInventory> {
     let mut inv = HostInventory::new(source, InventoryKind::Systeminfo);
     let mut version_line = None;
+    let mut seen_first = false;
+    let mut odd_entries: Vec<(usize, String)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_end();
         if line.is_empty() {
             continue;
         }
         let continuation = line.starts_with([' ', '\t']);
-        if !continuation && inv.hostname.is_none() {
-            inv.hostname = value(line)
-                .filter(|v| !v.is_empty() && *v != "...")
-                .map(str::to_owned);
+        if !continuation && !seen_first {
+            // The first field is the host name (sometimes anonymised to "...", sometimes cut off).
+            seen_first = true;
+            let v = value(line).unwrap_or("");
+            if !v.contains("Windows") && !VERSION.is_match(line) {
+                inv.hostname = Some(v.to_owned()).filter(|v| !v.is_empty() && v != "...");
+                continue;
+            }
+        }
+        if continuation {
+            if let Some(c) = HOTFIX.captures(line) {
+                let entry = &c[1];
+                if let Some(kb) = Kb::parse_prefixed(entry) {
+                    inv.kbs.insert(kb);
+                } else if entry.starts_with("KB") || entry.starts_with('Q') || entry.starts_with("File ") {
+                    odd_entries.push((i + 1, entry.to_owned()));
+                }
+            }
             continue;
         }
-        if version_line.is_none() && !continuation {
+        if version_line.is_none() {
             if let Some(c) = VERSION.captures(line) {
                 inv.os_version = Version::parse(&c[1]);
                 inv.service_pack = SERVICE_PACK.captures(&c[2]).and_then(|s| s[1].parse().ok());
@@ -44,34 +60,25 @@ pub(super) fn parse(source: &str, text: &str) -> Result<HostInventory> {
                 continue;
             }
             if inv.os_name.is_none() {
-                if let Some(v) = value(line).filter(|v| v.contains("Windows")) {
-                    inv.os_name = Some(v.to_owned());
-                }
+                inv.os_name = value(line).filter(|v| v.contains("Windows")).map(str::to_owned);
             }
         }
-        if inv.arch.is_none() && !continuation {
-            if let Some(c) = ARCH.captures(line) {
-                inv.arch = Arch::parse(&c[1]);
-            }
+        if inv.arch.is_none() {
+            inv.arch = ARCH.captures(line).and_then(|c| Arch::parse(&c[1]));
         }
-        if continuation {
-            if let Some(c) = HOTFIX.captures(line) {
-                let entry = &c[1];
-                if let Some(kb) = Kb::parse(entry) {
-                    inv.kbs.insert(kb);
-                } else if entry.starts_with("KB") || entry.starts_with("Q") || entry.starts_with("File ") {
-                    inv.warnings.push(format!(
-                        "{source}:{}: hotfix entry {entry:?} is not a KB number, ignored",
-                        i + 1
-                    ));
-                }
-            }
-        }
+    }
+    if let Some((line, entry)) = odd_entries.first() {
+        // Windows XP and Server 2003 list most hotfixes as "File 1": counted in one warning, not one per line.
+        inv.warnings.push(format!(
+            "{source}:{line}: {} hotfix entries are not KB numbers (first: {entry:?}); they cannot prove a fix",
+            odd_entries.len()
+        ));
     }
     if inv.os_version.is_none() {
         return Err(Error::Schema {
             at: Location::source(source).with_element("OS Version"),
-            message: "no OS version line (like \"OS Version: 10.0.19045 N/A Build 19045\") found: not systeminfo output".into(),
+            message: "no OS version line (like \"OS Version: 10.0.19045 N/A Build 19045\") found: not systeminfo output"
+                .into(),
         });
     }
     if inv.os_name.is_none() {
