@@ -162,6 +162,7 @@ fn combine(
     let mut vulnerable = false;
     let mut unknown = false;
     let mut remediated = Vec::new();
+    let mut any_remediated = false;
     let mut needed = Vec::new();
     let mut unknown_names = 0usize;
     for o in outcomes {
@@ -172,6 +173,7 @@ fn combine(
                 v.evidence.push(evidence);
             }
             Outcome::Remediated { kb, evidence } => {
+                any_remediated = true;
                 remediated.extend(kb);
                 v.evidence.push(evidence);
             }
@@ -213,7 +215,7 @@ fn combine(
         State::Vulnerable
     } else if unknown {
         State::Unknown
-    } else if !remediated.is_empty() {
+    } else if any_remediated {
         remediated.sort_unstable();
         remediated.dedup();
         v.kb = remediated;
