@@ -10,10 +10,11 @@
 //!   fix, the inventory lists no software), and the verdict says what.
 
 mod judge;
+mod os;
 
 use crate::inventory::HostInventory;
 use crate::knowledge::{CveRecord, KnowledgeBase, Proof};
-use crate::model::{Kb, Severity};
+use crate::model::{Kb, Severity, Version};
 use crate::platform::{host_platform, product_kind, ProductKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -72,6 +73,7 @@ pub struct HostContext<'h> {
     platform: Result<Vec<String>, String>,
     os_ids: BTreeSet<String>,
     proven: HashMap<Kb, Proof>,
+    cumulative_builds: HashMap<String, (Version, Kb)>,
     unknown_kbs: Vec<Kb>,
 }
 
@@ -93,6 +95,7 @@ pub struct Matcher<'a> {
     by_name: HashMap<String, Vec<String>>,
     kinds: HashMap<&'a str, ProductKind>,
     known_kbs: HashSet<Kb>,
+    kb_builds: HashMap<Kb, Vec<(String, Version)>>,
 }
 
 impl<'a> Matcher<'a> {
@@ -113,11 +116,23 @@ impl<'a> Matcher<'a> {
             .flat_map(|c| c.fixes.iter().filter_map(|f| f.kb))
             .collect();
         known_kbs.extend(kb.supersedence.nodes());
+        // The build each cumulative update brings to each product, from the fixes that name it.
+        let mut kb_builds: HashMap<Kb, Vec<(String, Version)>> = HashMap::new();
+        for fix in kb.cves.values().flat_map(|c| c.fixes.iter()) {
+            let cumulative = fix.sub_type.as_deref() != Some("Security Only");
+            if let (Some(k), Some(build), true) = (fix.kb, fix.fixed_version(), cumulative) {
+                let entry = kb_builds.entry(k).or_default();
+                if !entry.iter().any(|(p, b)| *p == fix.product && *b == build) {
+                    entry.push((fix.product.clone(), build));
+                }
+            }
+        }
         Self {
             kb,
             by_name,
             kinds,
             known_kbs,
+            kb_builds,
         }
     }
 
@@ -140,11 +155,13 @@ impl<'a> Matcher<'a> {
             .copied()
             .filter(|k| !self.known_kbs.contains(k))
             .collect();
+        let cumulative_builds = os::cumulative_builds(self, &installed);
         HostContext {
             host,
             platform,
             os_ids,
             proven,
+            cumulative_builds,
             unknown_kbs,
         }
     }

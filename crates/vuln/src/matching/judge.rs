@@ -1,6 +1,7 @@
 //! The decision for one host × CVE: classify each affected product against the host, evaluate the relevant
 //! ones, and combine (vulnerable beats unknown beats remediated beats not affected).
 
+use super::os::os_product;
 use super::{HostContext, Matcher, State, Verdict};
 use crate::inventory::HostInventory;
 use crate::knowledge::CveRecord;
@@ -8,7 +9,7 @@ use crate::model::Kb;
 use crate::platform::ProductKind;
 
 /// The outcome for one affected product.
-enum Outcome {
+pub(super) enum Outcome {
     Vulnerable { kbs: Vec<Kb>, evidence: String },
     Remediated { kb: Option<Kb>, evidence: String },
     Unknown { missing: String },
@@ -65,57 +66,6 @@ pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> 
 fn on_host(ctx: &HostContext<'_>, pid: &str) -> bool {
     pid.rsplit_once('-')
         .is_some_and(|(_, platform)| ctx.os_ids.contains(platform))
-}
-
-fn os_product(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
-    let name = m.kb.product_name(pid);
-    let fixes: Vec<_> = rec
-        .fixes_for(pid)
-        .filter(|f| f.kb.is_some() || f.fixed_build.is_some())
-        .collect();
-    for fix in &fixes {
-        if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
-            let kb = fix.kb.map(|k| k.to_string()).unwrap_or_default();
-            return Outcome::Remediated {
-                kb: Some(proof.installed()),
-                evidence: format!("{name}: fixed by {kb}; {}", proof.describe()),
-            };
-        }
-    }
-    let host_version = ctx.host.os_version.as_ref().filter(|v| v.0.len() >= 4);
-    if let Some(hv) = host_version {
-        for fix in &fixes {
-            if let Some(fixed) = fix.fixed_version().filter(|f| f.same_prefix(hv, 3) && hv >= f) {
-                return Outcome::Remediated {
-                    kb: None,
-                    evidence: format!(
-                        "{name}: OS build {hv} is at or above the fixed build {fixed}{}",
-                        of_kb(fix.kb)
-                    ),
-                };
-            }
-        }
-    }
-    if fixes.is_empty() {
-        return Outcome::Unknown {
-            missing: format!("a fixing update for {name}: the advisories give none"),
-        };
-    }
-    let kbs: Vec<Kb> = fixes.iter().filter_map(|f| f.kb).collect();
-    let builds: Vec<String> = fixes.iter().filter_map(|f| f.fixed_build.clone()).collect();
-    let mut evidence = format!(
-        "{name} is affected; fix {} (fixed build {}) is not installed and no installed KB supersedes it",
-        list(&kbs),
-        if builds.is_empty() {
-            "not published".to_owned()
-        } else {
-            dedup(builds).join(", ")
-        }
-    );
-    if let Some(hv) = host_version {
-        evidence.push_str(&format!("; OS build {hv} is below it"));
-    }
-    Outcome::Vulnerable { kbs, evidence }
 }
 
 fn installable(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
@@ -225,16 +175,16 @@ fn combine(
     };
 }
 
-fn of_kb(kb: Option<Kb>) -> String {
+pub(super) fn of_kb(kb: Option<Kb>) -> String {
     kb.map(|k| format!(" of {k}")).unwrap_or_default()
 }
 
-fn list(kbs: &[Kb]) -> String {
+pub(super) fn list(kbs: &[Kb]) -> String {
     let names: Vec<String> = kbs.iter().map(Kb::to_string).collect();
     dedup(names).join(", ")
 }
 
-fn dedup(mut items: Vec<String>) -> Vec<String> {
+pub(super) fn dedup(mut items: Vec<String>) -> Vec<String> {
     items.sort();
     items.dedup();
     items
