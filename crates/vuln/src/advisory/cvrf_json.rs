@@ -105,6 +105,7 @@ fn vulnerability(v: &Value, source: &str, index: usize, warnings: &mut Vec<Strin
     for threat in children(v, "threats", "threat") {
         let kind = text_of(threat, "type");
         let description = text_of(threat, "description");
+        let word = Severity::parse(&description);
         match kind.as_str() {
             "Severity" | "3" if !description.is_empty() => match Severity::parse(&description) {
                 Some(sev) => out
@@ -112,6 +113,14 @@ fn vulnerability(v: &Value, source: &str, index: usize, warnings: &mut Vec<Strin
                     .extend(texts(threat, "productid").into_iter().map(|p| (p, sev))),
                 None => warnings.push(format!("{place}: unknown severity {description:?}")),
             },
+            // Some converters label the severity threat "Exploit Status"; a bare severity word is a severity.
+            "Exploit Status" | "1" if word.is_some() => {
+                out.severities.extend(
+                    texts(threat, "productid")
+                        .into_iter()
+                        .zip(std::iter::repeat(word).flatten()),
+                );
+            }
             "Exploit Status" | "1" => {
                 let s = ExploitStatus::parse(&description);
                 out.exploit.exploited = s.exploited.or(out.exploit.exploited);
