@@ -20,6 +20,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Administrative tasks on the data directory (backup, audit check).
     Admin(cmd::admin::AdminArgs),
+    /// Vulnerabilities: match a host's inventory against Microsoft, KEV and NVD advisories, offline.
+    Vuln(cmd::vuln::VulnArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Admin(args) => cmd::admin::run(args),
+        Command::Vuln(args) => cmd::vuln::run(args),
     };
     match result {
         Ok(code) => code,

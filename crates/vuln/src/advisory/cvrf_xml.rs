@@ -351,9 +351,10 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name.as_bytes())
         .map(|a| {
-            a.unescape_value()
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
+            // Unescaped by hand: `Attribute::unescape_value` disappears when another crate enables quick-xml's
+            // `encoding` feature.
+            let raw = String::from_utf8_lossy(&a.value);
+            quick_xml::escape::unescape(&raw).map_or_else(|_| raw.to_string(), |v| v.into_owned())
         })
 }
 
