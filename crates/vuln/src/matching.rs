@@ -18,6 +18,7 @@ use crate::model::{Kb, Severity, Version};
 use crate::platform::{host_platform, product_kind, ProductKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The state of one host for one CVE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -170,6 +171,21 @@ impl<'a> Matcher<'a> {
     pub fn check_host(&self, host: &HostInventory) -> Vec<Verdict> {
         let ctx = self.context(host);
         self.kb.cves.values().map(|rec| self.judge(&ctx, rec)).collect()
+    }
+
+    /// Verdicts for every CVE for many hosts, in host order. Hosts with the same [`HostInventory::match_key`]
+    /// (same release, build, architecture, KBs and software: hosts patched together) share one computation and
+    /// one verdict list.
+    pub fn check_fleet(&self, hosts: &[HostInventory]) -> Vec<Arc<Vec<Verdict>>> {
+        let mut done: HashMap<_, Arc<Vec<Verdict>>> = HashMap::new();
+        hosts
+            .iter()
+            .map(|h| {
+                done.entry(h.match_key())
+                    .or_insert_with(|| Arc::new(self.check_host(h)))
+                    .clone()
+            })
+            .collect()
     }
 
     /// Verdicts for the given CVE records.

@@ -156,3 +156,25 @@ fn every_cve_gets_a_state_for_every_sample_host() {
         }
     }
 }
+
+#[test]
+fn hosts_patched_alike_share_one_computation() {
+    let (Some(kb), Some(a)) = (
+        common::knowledge(),
+        host("srv_2019_rtm_datacenter_en-us_systeminfo.txt"),
+    ) else {
+        return;
+    };
+    let mut b = a.clone();
+    b.hostname = Some("OTHER".into());
+    let mut c = a.clone();
+    c.kbs.insert(Kb(5033371));
+    let results = Matcher::new(kb).check_fleet(&[a.clone(), b, c.clone()]);
+    assert!(
+        std::sync::Arc::ptr_eq(&results[0], &results[1]),
+        "same inventory but the name: shared"
+    );
+    assert!(!std::sync::Arc::ptr_eq(&results[0], &results[2]));
+    assert_eq!(*results[0], Matcher::new(kb).check_host(&a));
+    assert_eq!(*results[2], Matcher::new(kb).check_host(&c));
+}

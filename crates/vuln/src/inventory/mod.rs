@@ -55,7 +55,7 @@ pub enum InventoryKind {
 }
 
 /// An installed program, from the agent's software list.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Software {
     /// Display name, e.g. `Microsoft Office LTSC Professional Plus 2021`.
     pub name: String,
@@ -120,6 +120,18 @@ impl HostInventory {
     /// True when the OS name says Server.
     pub fn is_server(&self) -> bool {
         self.os_name.as_deref().is_some_and(|n| n.contains("Server"))
+    }
+
+    /// What matching depends on: two hosts with equal keys get equal verdicts (the host name does not matter).
+    pub fn match_key(&self) -> impl std::hash::Hash + Eq + '_ {
+        (
+            &self.os_version,
+            self.is_server(),
+            self.arch,
+            self.server_core,
+            &self.kbs,
+            &self.software,
+        )
     }
 
     /// Adds another inventory of the same host (e.g. a `wmic qfe` list to a `systeminfo`): KBs are united,
