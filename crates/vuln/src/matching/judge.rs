@@ -9,11 +9,25 @@ use crate::model::Kb;
 use crate::platform::ProductKind;
 
 /// The outcome for one affected product.
-pub(super) enum Outcome {
-    Vulnerable { kbs: Vec<Kb>, evidence: String },
-    Remediated { kb: Option<Kb>, evidence: String },
-    Unknown { missing: String },
-    NotAffected { evidence: String },
+pub(super) enum Outcome<'k> {
+    Vulnerable {
+        kbs: Vec<Kb>,
+        evidence: String,
+    },
+    Remediated {
+        kb: Option<Kb>,
+        evidence: String,
+    },
+    Unknown {
+        missing: String,
+    },
+    NotAffected {
+        evidence: String,
+    },
+    /// Unknown because the inventory has no software list; `name` is the product.
+    NotListed {
+        name: &'k str,
+    },
 }
 
 pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> Verdict {
@@ -68,7 +82,12 @@ fn on_host(ctx: &HostContext<'_>, pid: &str) -> bool {
         .is_some_and(|(_, platform)| ctx.os_ids.contains(platform))
 }
 
-fn installable(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
+fn installable<'k>(
+    m: &'k Matcher<'_>,
+    ctx: &HostContext<'_>,
+    rec: &'k CveRecord,
+    pid: &'k str,
+) -> Outcome<'k> {
     let name = m.kb.product_name(pid);
     for fix in rec.fixes_for(pid) {
         if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
@@ -83,9 +102,8 @@ fn installable(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &st
         }
     }
     match &ctx.host.software {
-        None => Outcome::Unknown {
-            missing: format!("whether {name} is installed (the inventory lists no software)"),
-        },
+        // The message is written only for the first few such products of a CVE (see `combine`).
+        None => Outcome::NotListed { name },
         Some(list) if installed(ctx.host, list, name) => os_product(m, ctx, rec, pid),
         Some(_) => Outcome::NotAffected {
             evidence: format!("{name} is not in the host's software list"),
@@ -105,7 +123,7 @@ fn combine(
     m: &Matcher<'_>,
     ctx: &HostContext<'_>,
     v: &mut Verdict,
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<Outcome<'_>>,
     elsewhere: &[&str],
     platform: &str,
 ) {
@@ -132,6 +150,15 @@ fn combine(
                 unknown_names += 1;
                 if unknown_names <= 5 {
                     v.missing.push(missing);
+                }
+            }
+            Outcome::NotListed { name } => {
+                unknown = true;
+                unknown_names += 1;
+                if unknown_names <= 5 {
+                    v.missing.push(format!(
+                        "whether {name} is installed (the inventory lists no software)"
+                    ));
                 }
             }
             Outcome::NotAffected { evidence } => v.evidence.push(evidence),

@@ -7,7 +7,12 @@ use super::{HostContext, Matcher};
 use crate::knowledge::{CveRecord, Fix};
 use crate::model::{Kb, Version};
 
-pub(super) fn os_product(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord, pid: &str) -> Outcome {
+pub(super) fn os_product(
+    m: &Matcher<'_>,
+    ctx: &HostContext<'_>,
+    rec: &CveRecord,
+    pid: &str,
+) -> Outcome<'static> {
     let name = m.kb.product_name(pid);
     let all: Vec<&Fix> = rec
         .fixes_for(pid)
