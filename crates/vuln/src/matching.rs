@@ -17,7 +17,7 @@ use crate::knowledge::{CveRecord, KnowledgeBase, Proof};
 use crate::model::{Kb, Severity, Version};
 use crate::platform::{host_platform, product_kind, ProductKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The state of one host for one CVE.
@@ -72,7 +72,7 @@ pub struct Verdict {
 pub struct HostContext<'h> {
     host: &'h HostInventory,
     platform: Result<Vec<String>, String>,
-    os_ids: BTreeSet<String>,
+    os_ids: Vec<String>,
     proven: HashMap<Kb, Proof>,
     cumulative_builds: HashMap<String, (Version, Kb)>,
     unknown_kbs: Vec<Kb>,
@@ -97,6 +97,14 @@ pub struct Matcher<'a> {
     kinds: HashMap<&'a str, ProductKind>,
     known_kbs: HashSet<Kb>,
     kb_builds: HashMap<Kb, Vec<(String, Version)>>,
+    plans: HashMap<&'a str, Plan<'a>>,
+}
+
+/// What does not depend on the host, computed once per CVE: its affected products with their kinds, and its
+/// maximum severity.
+struct Plan<'a> {
+    products: Vec<(&'a str, ProductKind)>,
+    severity: Option<Severity>,
 }
 
 impl<'a> Matcher<'a> {
@@ -128,7 +136,31 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
+        let plans = kb
+            .cves
+            .values()
+            .map(|c| {
+                let products = c
+                    .affected
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.as_str(),
+                            kinds.get(p.as_str()).copied().unwrap_or(ProductKind::Software),
+                        )
+                    })
+                    .collect();
+                (
+                    c.cve.as_str(),
+                    Plan {
+                        products,
+                        severity: c.max_severity(),
+                    },
+                )
+            })
+            .collect();
         Self {
+            plans,
             kb,
             by_name,
             kinds,
@@ -140,15 +172,17 @@ impl<'a> Matcher<'a> {
     /// Prepares a host: its platform, its OS product ids and the KBs its installed updates prove.
     pub fn context<'h>(&self, host: &'h HostInventory) -> HostContext<'h> {
         let platform = host_platform(host).map(|p| p.names);
-        let os_ids = match &platform {
+        let mut os_ids: Vec<String> = match &platform {
             Ok(names) => names
                 .iter()
                 .filter_map(|n| self.by_name.get(&n.to_ascii_lowercase()))
                 .flatten()
                 .cloned()
                 .collect(),
-            Err(_) => BTreeSet::new(),
+            Err(_) => Vec::new(),
         };
+        os_ids.sort();
+        os_ids.dedup();
         let installed: Vec<Kb> = host.kbs.iter().copied().collect();
         let proven = self.kb.supersedence.closure(&installed);
         let unknown_kbs = installed

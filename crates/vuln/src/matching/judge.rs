@@ -31,11 +31,16 @@ pub(super) enum Outcome<'k> {
 }
 
 pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> Verdict {
+    // Records of the matcher's knowledge base have a plan; others (a caller's own records) are classified here.
+    let plan = m
+        .plans
+        .get(rec.cve.as_str())
+        .filter(|p| p.products.len() == rec.affected.len());
     let mut verdict = Verdict {
         cve: rec.cve.clone(),
         state: State::Unknown,
         kb: Vec::new(),
-        severity: rec.max_severity(),
+        severity: plan.as_ref().map_or_else(|| rec.max_severity(), |p| p.severity),
         kev: m.kb.in_kev(&rec.cve),
         exploited: rec.exploited,
         missing: Vec::new(),
@@ -59,13 +64,21 @@ pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> 
     let mut outcomes = Vec::new();
     let mut elsewhere = Vec::new();
     let mut unlisted_os = false;
-    for pid in &rec.affected {
-        match m.kind(pid) {
-            ProductKind::WindowsOs if ctx.os_ids.contains(pid) => outcomes.push(os_product(m, ctx, rec, pid)),
+    let own: Vec<(&str, ProductKind)>;
+    let products = match plan {
+        Some(p) => p.products.as_slice(),
+        None => {
+            own = rec.affected.iter().map(|p| (p.as_str(), m.kind(p))).collect();
+            own.as_slice()
+        }
+    };
+    for &(pid, kind) in products {
+        match kind {
+            ProductKind::WindowsOs if is_host_os(ctx, pid) => outcomes.push(os_product(m, ctx, rec, pid)),
             ProductKind::Component if on_host(ctx, pid) => outcomes.push(installable(m, ctx, rec, pid)),
             ProductKind::WindowsOs | ProductKind::Component if ctx.os_ids.is_empty() => unlisted_os = true,
             ProductKind::Software => outcomes.push(installable(m, ctx, rec, pid)),
-            _ => elsewhere.push(pid.as_str()),
+            _ => elsewhere.push(pid),
         }
     }
     if unlisted_os {
@@ -77,9 +90,13 @@ pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> 
     verdict
 }
 
+fn is_host_os(ctx: &HostContext<'_>, pid: &str) -> bool {
+    ctx.os_ids.iter().any(|o| o == pid)
+}
+
 fn on_host(ctx: &HostContext<'_>, pid: &str) -> bool {
     pid.rsplit_once('-')
-        .is_some_and(|(_, platform)| ctx.os_ids.contains(platform))
+        .is_some_and(|(_, platform)| is_host_os(ctx, platform))
 }
 
 fn installable<'k>(
