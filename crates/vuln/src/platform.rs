@@ -234,6 +234,7 @@ static OTHER_PLATFORM: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What kind of product an advisory names, relative to Windows hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ProductKind {
     /// A Windows operating system ("Windows Server 2019").
     WindowsOs,

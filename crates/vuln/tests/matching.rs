@@ -178,3 +178,45 @@ fn hosts_patched_alike_share_one_computation() {
     assert_eq!(*results[0], Matcher::new(kb).check_host(&a));
     assert_eq!(*results[2], Matcher::new(kb).check_host(&c));
 }
+
+/// Regression: CVE-2023-21712's fix for Server 2019 is November 2022's KB5019966, and the 2023 documents do not
+/// link it to 2023's updates (December 2022 is missing), so only the build June 2023's update brings proves it.
+#[test]
+fn a_later_cumulative_update_proves_an_older_fix_by_its_build() {
+    let (Some(kb), Some(mut srv)) = (
+        common::knowledge(),
+        host("srv_2019_rtm_datacenter_en-us_systeminfo.txt"),
+    ) else {
+        return;
+    };
+    srv.kbs.insert(Kb(5027222));
+    let v = verdict(kb, &srv, "CVE-2023-21712");
+    assert_eq!(
+        (v.state, v.kb.clone()),
+        (State::Remediated, vec![Kb(5027222)]),
+        "{v:#?}"
+    );
+    assert_eq!(
+        v.evidence[0],
+        "Windows Server 2019: KB5027222 installed, a cumulative update that brings build 10.0.17763.4499 (per the \
+         advisories), at or above the fixed build 10.0.17763.3650 of KB5019966"
+    );
+}
+
+/// Microsoft revised CVE-2023-24932 (Secure Boot) with later updates; the first fix alone does not remediate.
+#[test]
+fn an_earlier_fix_does_not_remediate_a_revised_cve() {
+    let (Some(kb), Some(mut pc)) = (
+        common::knowledge(),
+        host("10_22H2_x64_enterprise_en-us_systeminfo.txt"),
+    ) else {
+        return;
+    };
+    pc.kbs.insert(Kb(5026361));
+    let v = verdict(kb, &pc, "CVE-2023-24932");
+    assert_eq!(v.state, State::Vulnerable);
+    assert!(
+        v.evidence[0].contains("an earlier fix (KB5026361) is installed, but Microsoft lists the later one"),
+        "{v:#?}"
+    );
+}
