@@ -3,7 +3,9 @@
 //!
 //! The data flow: [`advisory::parse_any`] turns each feed into values; [`KnowledgeBase::merge`] folds them into
 //! one idempotent model per CVE with KB supersedence; [`inventory::parse_inventory`] reads a host; and
-//! [`matching::Matcher`] gives every host × CVE a [`matching::State`] with evidence.
+//! [`matching::Matcher`] gives every host × CVE a [`matching::State`] with evidence (`check_host` for one host,
+//! `check_fleet` for many, computing each distinct patch state once). [`query::AdvisoryQuery`] selects CVEs for a
+//! saved view such as "Microsoft, Critical or Important, released May–December 2023".
 //!
 //! ```
 //! use canhgac_vuln::{advisory, inventory, matching::Matcher, KnowledgeBase};

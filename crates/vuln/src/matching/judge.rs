@@ -3,7 +3,6 @@
 
 use super::os::os_product;
 use super::{HostContext, Matcher, State, Verdict};
-use crate::inventory::HostInventory;
 use crate::knowledge::CveRecord;
 use crate::model::Kb;
 use crate::platform::ProductKind;
@@ -110,25 +109,24 @@ fn installable<'k>(
         if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
             return Outcome::Remediated {
                 kb: Some(proof.installed()),
-                evidence: format!(
-                    "{name}: fixed by{}; {}",
-                    of_kb(fix.kb).trim_start_matches(" of"),
-                    proof.describe()
-                ),
+                evidence: format!("{name}: fixed by{}; {}", by_kb(fix.kb), proof.describe()),
             };
         }
     }
     match &ctx.host.software {
         // The message is written only for the first few such products of a CVE (see `combine`).
         None => Outcome::NotListed { name },
-        Some(list) if installed(ctx.host, list, name) => os_product(m, ctx, rec, pid),
+        Some(list) if installed(list, name) => os_product(m, ctx, rec, pid),
         Some(_) => Outcome::NotAffected {
             evidence: format!("{name} is not in the host's software list"),
         },
     }
 }
 
-fn installed(_host: &HostInventory, software: &[crate::inventory::Software], product: &str) -> bool {
+/// True when a listed program's name starts the product's name or the reverse ("Microsoft Office LTSC
+/// Professional Plus 2021" / "Microsoft Office LTSC 2021 for 64-bit editions" do not match; an agent should
+/// report Microsoft's product names where it knows them).
+fn installed(software: &[crate::inventory::Software], product: &str) -> bool {
     let p = product.to_ascii_lowercase();
     software.iter().any(|s| {
         let n = s.name.to_ascii_lowercase();
@@ -219,6 +217,12 @@ fn combine(
     };
 }
 
+/// `" KB5025221"`, or empty.
+pub(super) fn by_kb(kb: Option<Kb>) -> String {
+    kb.map(|k| format!(" {k}")).unwrap_or_default()
+}
+
+/// `" of KB5025221"`, or empty.
 pub(super) fn of_kb(kb: Option<Kb>) -> String {
     kb.map(|k| format!(" of {k}")).unwrap_or_default()
 }

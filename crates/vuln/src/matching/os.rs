@@ -2,7 +2,7 @@
 //! (directly or through supersedence), by the host's build revision, or by the build an installed cumulative
 //! update is known to bring.
 
-use super::judge::{dedup, list, of_kb, Outcome};
+use super::judge::{by_kb, dedup, list, of_kb, Outcome};
 use super::{HostContext, Matcher};
 use crate::knowledge::{CveRecord, Fix};
 use crate::model::{Kb, Version};
@@ -38,11 +38,7 @@ pub(super) fn os_product(
         if let Some(proof) = fix.kb.and_then(|k| ctx.proven.get(&k)) {
             return Outcome::Remediated {
                 kb: Some(proof.installed()),
-                evidence: format!(
-                    "{name}: fixed by{}; {}",
-                    of_kb(fix.kb).replacen(" of", "", 1),
-                    proof.describe()
-                ),
+                evidence: format!("{name}: fixed by{}; {}", by_kb(fix.kb), proof.describe()),
             };
         }
     }
