@@ -22,6 +22,8 @@ enum Command {
     Admin(cmd::admin::AdminArgs),
     /// Import feeds from files (Botnet IP and other indicator lists), for servers without internet.
     Import(cmd::import::ImportArgs),
+    /// Vulnerabilities: match a host's inventory against Microsoft, KEV and NVD advisories, offline.
+    Vuln(cmd::vuln::VulnArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Admin(args) => cmd::admin::run(args),
         Command::Import(args) => cmd::import::run(args),
+        Command::Vuln(args) => cmd::vuln::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,3 +3,4 @@
 pub mod admin;
 pub mod import;
 pub mod serve;
+pub mod vuln;

@@ -1,0 +1,104 @@
+//! The agent's JSON inventory. Shape (`schema` is required; unknown members are ignored):
+//!
+//! ```json
+//! {
+//!   "schema": "canhgac.inventory/1",
+//!   "hostname": "KHOA-NOI-PC07",
+//!   "os": {
+//!     "name": "Microsoft Windows 10 Pro",
+//!     "version": "10.0.19045.3930",
+//!     "display_version": "22H2",
+//!     "architecture": "x64",
+//!     "server_core": false,
+//!     "service_pack": 0
+//!   },
+//!   "hotfixes": ["KB5034122", "KB5033909"],
+//!   "software": [{ "name": "Microsoft Office LTSC Professional Plus 2021", "version": "16.0.14332.20615" }]
+//! }
+//! ```
+//!
+//! `os.version` should carry the update build revision (UBR, from `HKLM\SOFTWARE\Microsoft\Windows NT\
+//! CurrentVersion`), which lets matching compare against Microsoft's fixed builds. `software` is optional; when it
+//! is present (even empty) it is taken as complete, so a product that is not listed is not installed.
+
+use super::{Arch, HostInventory, InventoryKind, Software};
+use crate::error::{Error, Location, Result};
+use crate::model::{Kb, Version};
+use serde::Deserialize;
+
+/// The schema name this version reads.
+pub const SCHEMA: &str = "canhgac.inventory/1";
+
+#[derive(Deserialize)]
+struct Doc {
+    schema: String,
+    #[serde(default)]
+    hostname: Option<String>,
+    os: Os,
+    #[serde(default)]
+    hotfixes: Vec<String>,
+    #[serde(default)]
+    software: Option<Vec<Software>>,
+}
+
+#[derive(Deserialize)]
+struct Os {
+    #[serde(default)]
+    name: Option<String>,
+    version: String,
+    #[serde(default)]
+    display_version: Option<String>,
+    #[serde(default)]
+    architecture: Option<String>,
+    #[serde(default)]
+    server_core: Option<bool>,
+    #[serde(default)]
+    service_pack: Option<u32>,
+}
+
+/// Parses an agent inventory.
+pub fn parse(source: &str, text: &str) -> Result<HostInventory> {
+    let doc: Doc = serde_json::from_str(text).map_err(|e| Error::Json {
+        at: Location::line(source, e.line()),
+        message: e.to_string(),
+    })?;
+    if doc.schema != SCHEMA {
+        return Err(Error::Schema {
+            at: Location::source(source).with_element("schema"),
+            message: format!("schema {:?} is not {SCHEMA:?}", doc.schema),
+        });
+    }
+    let mut inv = HostInventory::new(source, InventoryKind::Agent);
+    inv.hostname = doc.hostname;
+    inv.os_name = doc.os.name;
+    inv.os_version = Some(Version::parse(&doc.os.version).ok_or_else(|| Error::Schema {
+        at: Location::source(source).with_element("os.version"),
+        message: format!(
+            "{:?} is not a dotted version like 10.0.19045.3930",
+            doc.os.version
+        ),
+    })?);
+    inv.display_version = doc.os.display_version;
+    inv.server_core = doc.os.server_core;
+    inv.service_pack = doc.os.service_pack;
+    if let Some(a) = doc.os.architecture {
+        inv.arch = Arch::parse(&a);
+        if inv.arch.is_none() {
+            inv.warnings.push(format!(
+                "{source}: os.architecture {a:?} is not x64, x86 or arm64"
+            ));
+        }
+    }
+    for (i, h) in doc.hotfixes.iter().enumerate() {
+        match Kb::parse(h) {
+            Some(kb) => {
+                inv.kbs.insert(kb);
+            }
+            None => inv.warnings.push(format!(
+                "{source}: hotfixes[{i}] {h:?} is not a KB number, ignored"
+            )),
+        }
+    }
+    inv.software = doc.software;
+    Ok(inv)
+}

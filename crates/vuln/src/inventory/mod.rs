@@ -1,0 +1,189 @@
+//! Host inventories: what Windows a host runs (name, version, build, architecture) and which KBs it has.
+//! Read from `systeminfo` output in any display language, `wmic qfe` / `Get-HotFix` lists, WES-NG's
+//! update lists (`KBnnnn: title`), or the agent's JSON inventory (see [`agent`]).
+
+pub mod agent;
+mod decode;
+mod hotfixes;
+mod systeminfo;
+
+pub use decode::decode_text;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{Kb, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Processor architecture of the installed Windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Arch {
+    /// 64-bit x86.
+    X64,
+    /// 32-bit x86.
+    X86,
+    /// 64-bit ARM.
+    Arm64,
+}
+
+impl Arch {
+    /// Parses `x64`, `AMD64`, `x64-based PC`, `X86-based PC`, `x86`, `ARM64`, … case-insensitively.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim().to_ascii_lowercase();
+        let t = t.split(['-', ' ']).next().unwrap_or("");
+        match t {
+            "x64" | "amd64" | "x86_64" | "64" => Some(Self::X64),
+            "x86" | "i386" | "i686" | "32" => Some(Self::X86),
+            "arm64" | "aarch64" => Some(Self::Arm64),
+            _ => None,
+        }
+    }
+}
+
+/// Where an inventory came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InventoryKind {
+    /// `systeminfo` output.
+    Systeminfo,
+    /// `wmic qfe` / `Get-HotFix` list or WES-NG update list (KBs only).
+    Hotfixes,
+    /// Agent JSON.
+    Agent,
+}
+
+/// An installed program, from the agent's software list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Software {
+    /// Display name, e.g. `Microsoft Office LTSC Professional Plus 2021`.
+    pub name: String,
+    /// Version, when known.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// One host's inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInventory {
+    /// Where it came from (file name as given).
+    pub source: String,
+    /// How it was read.
+    pub kind: InventoryKind,
+    /// Host name.
+    pub hostname: Option<String>,
+    /// OS name as displayed, e.g. `Microsoft Windows 10 Enterprise`.
+    pub os_name: Option<String>,
+    /// OS version: `10.0.19045`, or with the update revision `10.0.19045.3930` when the source gives it.
+    pub os_version: Option<Version>,
+    /// Service pack level.
+    pub service_pack: Option<u32>,
+    /// Release name such as `22H2`, when the source gives it.
+    pub display_version: Option<String>,
+    /// Architecture.
+    pub arch: Option<Arch>,
+    /// Server Core installation, when the source says.
+    pub server_core: Option<bool>,
+    /// Installed KBs.
+    pub kbs: BTreeSet<Kb>,
+    /// Installed software; `None` when the source does not list software (then component CVEs stay unknown).
+    pub software: Option<Vec<Software>>,
+    /// Lines or values that could not be read, with their place.
+    pub warnings: Vec<String>,
+}
+
+impl HostInventory {
+    /// An empty inventory.
+    pub fn new(source: &str, kind: InventoryKind) -> Self {
+        Self {
+            source: source.to_owned(),
+            kind,
+            hostname: None,
+            os_name: None,
+            os_version: None,
+            service_pack: None,
+            display_version: None,
+            arch: None,
+            server_core: None,
+            kbs: BTreeSet::new(),
+            software: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The build number (third part of the version).
+    pub fn build(&self) -> Option<u32> {
+        self.os_version.as_ref().and_then(|v| v.0.get(2).copied())
+    }
+
+    /// True when the OS name says Server.
+    pub fn is_server(&self) -> bool {
+        self.os_name.as_deref().is_some_and(|n| n.contains("Server"))
+    }
+
+    /// What matching depends on: two hosts with equal keys get equal verdicts (the host name does not matter).
+    pub fn match_key(&self) -> impl std::hash::Hash + Eq + '_ {
+        (
+            &self.os_version,
+            self.is_server(),
+            self.arch,
+            self.server_core,
+            &self.kbs,
+            &self.software,
+        )
+    }
+
+    /// Adds another inventory of the same host (e.g. a `wmic qfe` list to a `systeminfo`): KBs are united,
+    /// missing fields filled.
+    pub fn absorb(&mut self, other: HostInventory) {
+        self.kbs.extend(other.kbs);
+        self.hostname = self.hostname.take().or(other.hostname);
+        self.os_name = self.os_name.take().or(other.os_name);
+        if self
+            .os_version
+            .as_ref()
+            .is_none_or(|v| other.os_version.as_ref().is_some_and(|o| o.0.len() > v.0.len()))
+        {
+            self.os_version = other.os_version.or(self.os_version.take());
+        }
+        self.service_pack = self.service_pack.or(other.service_pack);
+        self.display_version = self.display_version.take().or(other.display_version);
+        self.arch = self.arch.or(other.arch);
+        self.server_core = self.server_core.or(other.server_core);
+        self.software = self.software.take().or(other.software);
+        self.warnings.extend(other.warnings);
+    }
+}
+
+/// Largest inventory accepted.
+pub const MAX_INVENTORY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads any supported inventory from bytes: agent JSON, a hotfix list, or `systeminfo` output.
+pub fn parse_inventory(source: &str, bytes: &[u8]) -> Result<HostInventory> {
+    if bytes.len() > MAX_INVENTORY_BYTES {
+        return Err(Error::TooLarge {
+            at: Location::source(source),
+            size: bytes.len(),
+            limit: MAX_INVENTORY_BYTES,
+        });
+    }
+    let text = decode_text(bytes);
+    if text
+        .trim_matches(['\u{feff}', ' ', '\r', '\n', '\t', '\0'])
+        .is_empty()
+    {
+        return Err(Error::Schema {
+            at: Location::source(source),
+            message: "the inventory is empty".into(),
+        });
+    }
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
+    if trimmed.starts_with('{') {
+        return agent::parse(source, trimmed);
+    }
+    if hotfixes::looks_like_hotfix_list(&text) {
+        return hotfixes::parse(source, &text);
+    }
+    systeminfo::parse(source, &text)
+}
