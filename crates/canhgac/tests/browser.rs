@@ -375,3 +375,133 @@ async fn officer_sees_a_new_alert_live_verifies_and_closes_it() {
     );
     shot(&c, "alert-closed").await;
 }
+
+/// Creates an asset through the API (faster than the form, which the first test covers).
+fn add_asset(url: &str, token: &str, unit: &str, host: &str, ip: &str, crit: &str) {
+    let client = reqwest::blocking::Client::new();
+    let units: Vec<serde_json::Value> = client
+        .get(format!("{url}/api/v1/units"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let unit_id = units.iter().find(|u| u["code"] == unit).unwrap()["id"].clone();
+    let r = client
+        .post(format!("{url}/api/v1/assets"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "unit_id": unit_id, "hostname": host, "ips": ip, "criticality": crit }))
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().unwrap());
+}
+
+/// The Department imports a Botnet IP list through the console; unit A sees its two listed machines, the critical
+/// one first, and marks one cleaned; unit B sees none of it.
+#[tokio::test]
+async fn botnet_list_reaches_the_right_unit_in_order() {
+    let Some((_driver, c)) = connect().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::start(dir.path());
+    let url = server.url.clone();
+    let first = server.password.clone().expect("first start prints the password");
+    let token = {
+        let (url, first) = (url.clone(), first.clone());
+        tokio::task::spawn_blocking(move || {
+            let client = reqwest::blocking::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap();
+            support::token_for_admin(&client, &url, &first)
+        })
+        .await
+        .unwrap()
+    };
+    sign_in(&c, &url, "admin", &first).await;
+    change_password(&c, &first, "department secret 1").await;
+    create_unit(&c, &url, "BVA", "Bệnh viện Đa khoa A").await;
+    create_unit(&c, &url, "BVB", "Bệnh viện Đa khoa B").await;
+    let pw_a = create_unit_admin(&c, &url, "Bệnh viện Đa khoa A", "admin.a").await;
+    let pw_b = create_unit_admin(&c, &url, "Bệnh viện Đa khoa B", "admin.b").await;
+    {
+        let (url, token) = (url.clone(), token.clone());
+        tokio::task::spawn_blocking(move || {
+            add_asset(&url, &token, "BVA", "A-KETOAN-PC", "203.0.113.11", "low");
+            add_asset(&url, &token, "BVA", "A-HIS-DB", "203.0.113.10", "critical");
+            add_asset(&url, &token, "BVB", "B-SRV", "198.51.100.5", "high");
+        })
+        .await
+        .unwrap();
+    }
+    // A list as an authority sends it: a title row, Vietnamese headers, dd/mm/yyyy dates, one bad line.
+    let list = dir.path().join("botnet-2024-01.csv");
+    std::fs::write(
+        &list,
+        "DANH SÁCH ĐỊA CHỈ IP BOTNET THÁNG 01/2024\n\
+         STT,Địa chỉ IP,Tên mạng botnet,Ngày phát hiện\n\
+         1,203.0.113.10,Mirai,05/01/2024\n\
+         2,203.0.113.11,Emotet,06/01/2024\n\
+         3,300.1.1.1,Mirai,06/01/2024\n\
+         4,192.0.2.77,Qakbot,07/01/2024\n",
+    )
+    .unwrap();
+    c.goto(&format!("{url}/botnet")).await.unwrap();
+    click(&c, "details summary").await;
+    fill(&c, "form[data-test=list-form] input[name=version]", "2024-01").await;
+    c.find(Locator::Css("form[data-test=list-form] input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&list.display().to_string())
+        .await
+        .unwrap();
+    click(&c, "form[data-test=list-form] button").await;
+    assert_eq!(text(&c, "[data-test=entries]").await, "3");
+    assert_eq!(text(&c, "[data-test=rejected]").await, "1");
+    assert!(text(&c, "[data-test=rejections]").await.contains("300.1.1.1"));
+    shot(&c, "botnet-preview").await;
+    click(&c, "[data-test=confirm]").await;
+    assert_eq!(text(&c, "[data-test=items-created]").await, "2");
+    click(&c, "[data-test=logout]").await;
+
+    // Unit A: its two machines, the critical one first; it marks that one cleaned.
+    sign_in(&c, &url, "admin.a", &pw_a).await;
+    change_password(&c, &pw_a, "unit a secret 12").await;
+    c.goto(&format!("{url}/botnet")).await.unwrap();
+    let rows = c
+        .find_all(Locator::Css("[data-test=botnet-items] tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows[0].text().await.unwrap().contains("A-HIS-DB"),
+        "the critical machine first"
+    );
+    assert!(rows[1].text().await.unwrap().contains("A-KETOAN-PC"));
+    assert!(!c.source().await.unwrap().contains("B-SRV"));
+    shot(&c, "botnet-queue").await;
+    click(&c, "[data-test=botnet-items] tbody tr a").await;
+    c.find(Locator::Css("form[data-test=state-form] select[name=state]"))
+        .await
+        .unwrap()
+        .select_by_value("cleaned")
+        .await
+        .unwrap();
+    fill(
+        &c,
+        "form[data-test=state-form] textarea[name=note]",
+        "Quét sạch bằng canhgac scan, đổi mật khẩu",
+    )
+    .await;
+    click(&c, "form[data-test=state-form] button").await;
+    assert!(text(&c, "[data-test=item-state]").await.contains("Đã làm sạch"));
+    click(&c, "[data-test=logout]").await;
+
+    // Unit B: none of A's items (its own address is not on the list).
+    sign_in(&c, &url, "admin.b", &pw_b).await;
+    change_password(&c, &pw_b, "unit b secret 12").await;
+    c.goto(&format!("{url}/botnet?state=all")).await.unwrap();
+    assert!(c.find(Locator::Css("[data-test=no-items]")).await.is_ok());
+    assert!(!c.source().await.unwrap().contains("A-HIS-DB"));
+}
