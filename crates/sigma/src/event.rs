@@ -222,6 +222,17 @@ fn system_field<'a>(sys: &'a Map<String, Value>, name: &str) -> Option<FieldValu
     }
 }
 
+/// A data field by name; Sigma writes names without the spaces some providers put in them (Windows Defender's
+/// `Source Name` is `SourceName` in rules), so a name not found as is matches a key that differs only by spaces.
+fn data_field<'a>(m: &'a Map<String, Value>, name: &str) -> Option<FieldValue<'a>> {
+    if let Some(v) = m.get(name) {
+        return scalar(v);
+    }
+    m.iter()
+        .find(|(k, _)| k.contains(' ') && k.bytes().filter(|b| *b != b' ').eq(name.bytes()))
+        .and_then(|(_, v)| scalar(v))
+}
+
 fn visit_map(m: &Map<String, Value>, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
     for (k, v) in m {
         if k.starts_with('#') {
@@ -256,7 +267,7 @@ impl Event for Value {
                 .data
                 .iter()
                 .flatten()
-                .find_map(|m| m.get(name).and_then(scalar))
+                .find_map(|m| data_field(m, name))
                 .or_else(|| p.system.and_then(|s| system_field(s, name))),
             None => self.get(name).and_then(scalar),
         }
@@ -354,6 +365,11 @@ mod tests {
             Some(FieldValue::Str("Microsoft-Windows-Sysmon"))
         );
         assert_eq!(v.field("Computer"), Some(FieldValue::Str("pc1")));
+        let d = json!({"Event": {"EventData": {"Source Name": "Real-Time Protection"}}});
+        assert_eq!(
+            d.field("SourceName"),
+            Some(FieldValue::Str("Real-Time Protection"))
+        );
         assert!(v.timestamp().is_some());
         let mut names = Vec::new();
         v.for_each_field(&mut |k, _| names.push(k.to_string()));
