@@ -57,7 +57,7 @@ impl<'e> Correlator<'e> {
         }
     }
 
-    /// Events that matched a correlated rule but had no timestamp.
+    /// Events that matched a correlated rule but had no timestamp (each counted once).
     pub fn untimed(&self) -> u64 {
         self.untimed
     }
@@ -65,6 +65,7 @@ impl<'e> Correlator<'e> {
     /// Feeds one event and the rules it matched (from [`crate::Scanner::scan`]); returns the correlations that fired.
     pub fn observe(&mut self, ev: &dyn Event, matched: &[RuleId]) -> Vec<CorrelationMatch> {
         let mut out = Vec::new();
+        let mut untimed = false;
         for ci in 0..self.groups.len() {
             let c = self.engine.correlation(ci);
             let hits: Vec<usize> = c
@@ -78,7 +79,7 @@ impl<'e> Correlator<'e> {
                 continue;
             }
             let Some(t) = ev.timestamp() else {
-                self.untimed += 1;
+                untimed = true;
                 continue;
             };
             for member in hits {
@@ -115,6 +116,7 @@ impl<'e> Correlator<'e> {
                 }
             }
         }
+        self.untimed += u64::from(untimed);
         out
     }
 

@@ -129,13 +129,17 @@ impl LoadReport {
         }
     }
 
-    /// Keeps the rules, filters and correlations `r` allows; returns how many were left out (also added to
-    /// [`LoadReport::restricted`]).
+    /// Keeps the rules and correlations `r` allows; returns how many were left out (also added to
+    /// [`LoadReport::restricted`]). Filters whose rules were all left out go with them.
     pub fn restrict(&mut self, r: &Restriction) -> usize {
         let before = self.rules.len() + self.correlations.len();
         self.rules.retain(|x| r.allows(&x.meta));
         self.correlations.retain(|x| r.allows(&x.meta));
         let removed = before - self.rules.len() - self.correlations.len();
+        // A filter whose rules were all left out has nothing to apply to.
+        let rules = &self.rules;
+        self.filters
+            .retain(|f| f.rules.iter().any(|t| rules.iter().any(|x| x.meta.is_named(t))));
         self.restricted += removed;
         removed
     }
