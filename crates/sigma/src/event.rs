@@ -187,6 +187,7 @@ fn scalar(v: &Value) -> Option<FieldValue<'_>> {
 }
 
 /// The parts of an evtx-shaped event: `System`, and the data maps (`EventData`, `UserData` children).
+#[derive(Debug, Clone, Copy)]
 struct EvtxParts<'a> {
     system: Option<&'a Map<String, Value>>,
     data: [Option<&'a Map<String, Value>>; 2],
@@ -260,21 +261,38 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-impl Event for Value {
-    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
-        match evtx_parts(self) {
+/// A JSON event with its `System` and data maps located once, so that the many field lookups of a scan do not
+/// walk from the root each time. `impl Event for serde_json::Value` does the same work per call; wrap values in
+/// this when matching many rules.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonEvent<'a> {
+    root: &'a Value,
+    evtx: Option<EvtxParts<'a>>,
+}
+
+impl<'a> JsonEvent<'a> {
+    /// Wraps an event in the evtx shape or the flat shape.
+    pub fn new(root: &'a Value) -> JsonEvent<'a> {
+        JsonEvent {
+            root,
+            evtx: evtx_parts(root),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<FieldValue<'a>> {
+        match &self.evtx {
             Some(p) => p
                 .data
                 .iter()
                 .flatten()
                 .find_map(|m| data_field(m, name))
                 .or_else(|| p.system.and_then(|s| system_field(s, name))),
-            None => self.get(name).and_then(scalar),
+            None => self.root.get(name).and_then(scalar),
         }
     }
 
-    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
-        match evtx_parts(self) {
+    fn visit(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        match &self.evtx {
             Some(p) => {
                 if let Some(sys) = p.system {
                     for (k, v) in sys {
@@ -291,44 +309,84 @@ impl Event for Value {
                 p.data.iter().flatten().for_each(|m| visit_map(m, f));
             }
             None => {
-                if let Some(m) = self.as_object() {
+                if let Some(m) = self.root.as_object() {
                     visit_map(m, f);
                 }
             }
         }
     }
 
-    fn channel(&self) -> Option<&str> {
-        match self.field("Channel")? {
+    fn channel_str(&self) -> Option<&'a str> {
+        match self.get("Channel")? {
             FieldValue::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    fn event_id(&self) -> Option<u32> {
-        let v = self.field("EventID")?;
+    fn id(&self) -> Option<u32> {
+        let v = self.get("EventID")?;
         v.as_f64()
             .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX))
             .map(|n| n as u32)
     }
 
-    fn timestamp(&self) -> Option<DateTime<Utc>> {
-        let mut found = None;
-        for name in [
+    fn time(&self) -> Option<DateTime<Utc>> {
+        [
             "TimeCreated",
             "@timestamp",
             "TimeGenerated",
             "EventTime",
             "UtcTime",
-        ] {
-            if let Some(FieldValue::Str(s)) = self.field(name) {
-                found = parse_time(s);
-                if found.is_some() {
-                    break;
-                }
-            }
-        }
-        found
+        ]
+        .iter()
+        .find_map(|name| match self.get(name) {
+            Some(FieldValue::Str(s)) => parse_time(s),
+            _ => None,
+        })
+    }
+}
+
+impl Event for JsonEvent<'_> {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        self.get(name)
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        self.visit(f);
+    }
+
+    fn channel(&self) -> Option<&str> {
+        self.channel_str()
+    }
+
+    fn event_id(&self) -> Option<u32> {
+        self.id()
+    }
+
+    fn timestamp(&self) -> Option<DateTime<Utc>> {
+        self.time()
+    }
+}
+
+impl Event for Value {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        JsonEvent::new(self).get(name)
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        JsonEvent::new(self).visit(f);
+    }
+
+    fn channel(&self) -> Option<&str> {
+        JsonEvent::new(self).channel_str()
+    }
+
+    fn event_id(&self) -> Option<u32> {
+        JsonEvent::new(self).id()
+    }
+
+    fn timestamp(&self) -> Option<DateTime<Utc>> {
+        JsonEvent::new(self).time()
     }
 }
 

@@ -48,9 +48,9 @@ mod value;
 
 pub use condition::{parse as parse_condition, ConditionError, Expr};
 pub use correlation::{CorrelationMatch, Correlator};
-pub use engine::{Engine, RuleId, Scanner};
+pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};
-pub use event::{Event, FieldValue, FlatEvent};
+pub use event::{Event, FieldValue, FlatEvent, JsonEvent};
 pub use load::{load_paths, load_str, LoadOptions, LoadReport, Restriction};
 pub use mapping::{Mapping, Resolution, Source};
 pub use rule::{

@@ -196,6 +196,7 @@ impl Engine {
             engine: self,
             bits: vec![0; self.prefilter.len().div_ceil(64)],
             out: Vec::new(),
+            stats: ScanStats::default(),
         }
     }
 
@@ -283,20 +284,41 @@ fn item_matches(item: &Item, v: &Variant, ev: &dyn Event) -> bool {
     }
 }
 
+/// Counters of a [`Scanner`]: how much work dispatch and the prefilter saved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Events scanned.
+    pub events: u64,
+    /// Rule variants that dispatch by channel and event id offered.
+    pub candidates: u64,
+    /// Rule variants evaluated after the prefilter.
+    pub evaluated: u64,
+    /// Rule matches reported.
+    pub matches: u64,
+}
+
 /// Matches events against an [`Engine`] with reusable scratch space (no allocation per event once warm).
 #[derive(Debug)]
 pub struct Scanner<'e> {
     engine: &'e Engine,
     bits: Vec<u64>,
     out: Vec<RuleId>,
+    stats: ScanStats,
 }
 
 impl Scanner<'_> {
+    /// The work counters so far.
+    pub fn stats(&self) -> ScanStats {
+        self.stats
+    }
+
     /// The rules matching `ev`, each once, in rule order.
     pub fn scan(&mut self, ev: &dyn Event) -> &[RuleId] {
         let e = self.engine;
         self.out.clear();
         let cands = e.dispatch.candidates(ev.channel(), ev.event_id());
+        self.stats.events += 1;
+        self.stats.candidates += cands.len() as u64;
         let mut scanned = false;
         for &vi in cands {
             let v = &e.variants[vi as usize];
@@ -319,10 +341,12 @@ impl Scanner<'_> {
                     continue;
                 }
             }
+            self.stats.evaluated += 1;
             if e.eval(v, ev) {
                 self.out.push(v.rule);
             }
         }
+        self.stats.matches += self.out.len() as u64;
         self.out.sort_unstable();
         &self.out
     }

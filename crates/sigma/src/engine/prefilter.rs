@@ -13,6 +13,11 @@ use std::collections::HashMap;
 
 type Needles = Vec<Vec<u8>>;
 
+/// Needles are cut to their last this-many bytes: a part of a literal occurs wherever the literal does, shorter
+/// needles make a smaller automaton, and the ends of literals (file names after a common folder) are the most
+/// selective part.
+const MAX_NEEDLE: usize = 12;
+
 /// The more selective of two needle sets: the one whose shortest needle is longer, then the smaller one.
 fn better(a: Needles, b: Needles) -> Needles {
     let key = |n: &Needles| (n.iter().map(Vec::len).min().unwrap_or(0), usize::MAX - n.len());
@@ -36,7 +41,12 @@ fn any_of(sets: impl Iterator<Item = Option<Needles>>) -> Option<Needles> {
 }
 
 fn item(i: &Item) -> Option<Needles> {
-    let each = i.matchers.iter().map(|m| m.needle().map(|n| vec![n]));
+    let each = i.matchers.iter().map(|m| {
+        m.needle().map(|n| {
+            let cut = n.len().saturating_sub(MAX_NEEDLE);
+            vec![n[cut..].to_vec()]
+        })
+    });
     if i.all {
         all_of(each)
     } else {
