@@ -17,7 +17,18 @@ fn cpu() -> f64 {
 }
 
 fn main() {
-    let list = std::env::args().any(|a| a == "--list");
+    let args: Vec<String> = std::env::args().collect();
+    let list = args.iter().any(|a| a == "--list");
+    if let Some(i) = args.iter().position(|a| a == "--dump") {
+        // Prints the records of one file as JSON lines, to read the events behind a detection.
+        let Some(mut parser) = args.get(i + 1).and_then(|f| evtx::EvtxParser::from_path(f).ok()) else {
+            return;
+        };
+        for r in parser.records_json_value().flatten() {
+            println!("{}", r.data);
+        }
+        return;
+    }
     let Some(rules) = canhgac_testdata::require("sigma/rules/windows") else {
         return;
     };
