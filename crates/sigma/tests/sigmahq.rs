@@ -124,7 +124,12 @@ fn sigmahq_regression_cases_fire() {
         return;
     };
     let Some(report) = all_rules() else { return };
-    let (engine, _) = Engine::build(report, &Mapping::default());
+    let (engine, errors) = Engine::build(report, &Mapping::default());
+    let mut classes: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &errors {
+        *classes.entry(reason_class(e)).or_default() += 1;
+    }
+    eprintln!("all rule folders: {} rules compiled; not compiled by reason: {classes:?}", engine.len());
     let cases = regression_cases(&root);
     assert!(
         cases.len() >= 200,
