@@ -20,12 +20,14 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Administrative tasks on the data directory (backup, audit check).
     Admin(cmd::admin::AdminArgs),
+    /// Run Sigma rules over Windows event logs (EVTX, JSON lines) and print a timeline of detections.
+    Hunt(cmd::hunt::HuntArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CANHGAC_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
+        .unwrap_or_else(|_| "info,sqlx=warn,evtx=warn".into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Admin(args) => cmd::admin::run(args),
+        Command::Hunt(args) => cmd::hunt::run(args),
     };
     match result {
         Ok(code) => code,

@@ -129,7 +129,10 @@ fn sigmahq_regression_cases_fire() {
     for e in &errors {
         *classes.entry(reason_class(e)).or_default() += 1;
     }
-    eprintln!("all rule folders: {} rules compiled; not compiled by reason: {classes:?}", engine.len());
+    eprintln!(
+        "all rule folders: {} rules compiled; not compiled by reason: {classes:?}",
+        engine.len()
+    );
     let cases = regression_cases(&root);
     assert!(
         cases.len() >= 200,

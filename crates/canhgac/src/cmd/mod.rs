@@ -1,4 +1,5 @@
 //! One module per subcommand; each exposes `Args` and `run`.
 
 pub mod admin;
+pub mod hunt;
 pub mod serve;

@@ -167,6 +167,11 @@ impl Engine {
         self.rules[id].suppressed
     }
 
+    /// Whether a correlation rule uses this rule (callers keep such events for the [`crate::Correlator`]).
+    pub fn in_correlation(&self, id: RuleId) -> bool {
+        self.correlations.iter().any(|c| c.members.contains(&id))
+    }
+
     /// The compiled correlation rules.
     pub fn correlations(&self) -> impl Iterator<Item = &CorrelationRule> {
         self.correlations.iter().map(|c| &c.rule)
