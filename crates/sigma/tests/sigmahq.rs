@@ -78,8 +78,8 @@ fn all_rules() -> Option<LoadReport> {
     Some(load_paths(&dirs, &LoadOptions::default()))
 }
 
-/// (rule id, rule title, JSON path) of every regression case.
-fn regression_cases(root: &Path) -> Vec<(String, String, PathBuf)> {
+/// (rule id, rule title, path) of every regression case; `ext` picks the `.json` rendering or the `.evtx` itself.
+fn regression_cases(root: &Path, ext: &str) -> Vec<(String, String, PathBuf)> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(root.join("regression_data"))
         .sort_by_file_name()
@@ -102,7 +102,7 @@ fn regression_cases(root: &Path) -> Vec<(String, String, PathBuf)> {
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "json"));
+            .find(|p| p.extension().is_some_and(|x| x == ext));
         if let Some(json) = json {
             out.push((id, title, json));
         }
@@ -133,7 +133,7 @@ fn sigmahq_regression_cases_fire() {
         "all rule folders: {} rules compiled; not compiled by reason: {classes:?}",
         engine.len()
     );
-    let cases = regression_cases(&root);
+    let cases = regression_cases(&root, "json");
     assert!(
         cases.len() >= 200,
         "expected about 200 regression cases, found {}",
@@ -161,6 +161,55 @@ fn sigmahq_regression_cases_fire() {
         eprintln!("regression failure: {f}");
     }
     eprintln!("regression cases: {passed} of {} pass", cases.len());
+    assert!(
+        passed * 100 >= cases.len() * 97,
+        "{passed} of {} regression cases pass",
+        cases.len()
+    );
+}
+
+/// The same cases on the `.evtx` files themselves, read with the `evtx` crate (what `info.yml` names).
+#[test]
+fn sigmahq_regression_cases_fire_on_evtx() {
+    let Some(root) = canhgac_testdata::require("sigma") else {
+        return;
+    };
+    let Some(report) = all_rules() else { return };
+    let (engine, _) = Engine::build(report, &Mapping::default());
+    let cases = regression_cases(&root, "evtx");
+    assert!(
+        cases.len() >= 200,
+        "expected about 200 regression cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for (id, title, path) in &cases {
+        let Some(rule) = engine.find(id) else {
+            failures.push(format!("{id} {title}: rule not loaded"));
+            continue;
+        };
+        let mut parser = match evtx::EvtxParser::from_path(path) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{id} {title}: {}: {e}", path.display()));
+                continue;
+            }
+        };
+        let mut scanner = engine.scanner();
+        let fired = parser.records_json_value().flatten().any(|r| {
+            scanner
+                .scan(&canhgac_sigma::JsonEvent::new(&r.data))
+                .contains(&rule)
+        });
+        if !fired {
+            failures.push(format!("{id} {title}: did not fire on {}", path.display()));
+        }
+    }
+    let passed = cases.len() - failures.len();
+    for f in &failures {
+        eprintln!("regression failure: {f}");
+    }
+    eprintln!("regression cases on EVTX: {passed} of {} pass", cases.len());
     assert!(
         passed * 100 >= cases.len() * 97,
         "{passed} of {} regression cases pass",
