@@ -270,21 +270,31 @@ fn item_matches(item: &Item, v: &Variant, ev: &dyn Event) -> bool {
             }
         }
         None => {
-            // Keywords: every matcher (for `all`) or any matcher must match some value of the event.
-            let n = item.matchers.len();
-            let mut found = vec![false; n];
-            ev.for_each_field(&mut |_, val: FieldValue<'_>| {
-                for (i, m) in item.matchers.iter().enumerate() {
-                    if !found[i] && m.matches(Some(val), &other) {
-                        found[i] = true;
+            // Keywords: every matcher (for `all`) or any matcher must match some value of the event. Found
+            // matchers are bits of a mask (keyword lists longer than 64 values are checked in groups of 64).
+            item.matchers
+                .chunks(64)
+                .enumerate()
+                .fold(item.all, |acc, (_, group)| {
+                    let mut found = 0u64;
+                    ev.for_each_field(&mut |_, val: FieldValue<'_>| {
+                        for (i, m) in group.iter().enumerate() {
+                            if found & (1 << i) == 0 && m.matches(Some(val), &other) {
+                                found |= 1 << i;
+                            }
+                        }
+                    });
+                    let full = if group.len() == 64 {
+                        u64::MAX
+                    } else {
+                        (1u64 << group.len()) - 1
+                    };
+                    if item.all {
+                        acc && found == full
+                    } else {
+                        acc || found != 0
                     }
-                }
-            });
-            if item.all {
-                found.iter().all(|f| *f)
-            } else {
-                found.iter().any(|f| *f)
-            }
+                })
         }
     }
 }
