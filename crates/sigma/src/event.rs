@@ -109,6 +109,14 @@ pub trait Event {
     /// [`Event::field`] can return must be visited here.
     fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>));
 
+    /// Visits every value of a field that a record holds more than once (unnamed `<Data>` items, lists); a
+    /// detection item holds when one of the values satisfies it. The default visits [`Event::field`].
+    fn field_values(&self, name: &str, f: &mut dyn FnMut(FieldValue<'_>)) {
+        if let Some(v) = self.field(name) {
+            f(v);
+        }
+    }
+
     /// The log channel (`Security`, `Microsoft-Windows-Sysmon/Operational`, …), used to dispatch rules.
     fn channel(&self) -> Option<&str>;
 
@@ -182,7 +190,8 @@ fn scalar(v: &Value) -> Option<FieldValue<'_>> {
         Value::Null => FieldValue::Null,
         // `{"#text": ..}` is how evtx renders an element with attributes and text.
         Value::Object(o) => return o.get("#text").and_then(scalar),
-        Value::Array(_) => return None,
+        // A repeated element: its first value here; `field_values` visits them all.
+        Value::Array(items) => return items.iter().find_map(scalar),
     })
 }
 
@@ -241,7 +250,15 @@ fn visit_map(m: &Map<String, Value>, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
         }
         match v {
             Value::Array(items) => items.iter().filter_map(scalar).for_each(|x| f(k, x)),
-            Value::Object(o) if !o.contains_key("#text") => visit_map(o, f),
+            Value::Object(o) => match o.get("#text") {
+                Some(Value::Array(items)) => items.iter().filter_map(scalar).for_each(|x| f(k, x)),
+                Some(t) => {
+                    if let Some(x) = scalar(t) {
+                        f(k, x);
+                    }
+                }
+                None => visit_map(o, f),
+            },
             _ => {
                 if let Some(x) = scalar(v) {
                     f(k, x);
@@ -289,6 +306,22 @@ impl<'a> JsonEvent<'a> {
                 .or_else(|| p.system.and_then(|s| system_field(s, name))),
             None => self.root.get(name).and_then(scalar),
         }
+    }
+
+    fn values(&self, name: &str, f: &mut dyn FnMut(FieldValue<'_>)) {
+        let raw = match &self.evtx {
+            Some(p) => p.data.iter().flatten().find_map(|m| m.get(name)),
+            None => self.root.get(name),
+        };
+        let items = match raw {
+            Some(Value::Array(items)) => items,
+            Some(Value::Object(o)) => match o.get("#text") {
+                Some(Value::Array(items)) => items,
+                _ => return self.get(name).into_iter().for_each(&mut *f),
+            },
+            _ => return self.get(name).into_iter().for_each(&mut *f),
+        };
+        items.iter().filter_map(scalar).for_each(f);
     }
 
     fn visit(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
@@ -351,6 +384,10 @@ impl Event for JsonEvent<'_> {
         self.get(name)
     }
 
+    fn field_values(&self, name: &str, f: &mut dyn FnMut(FieldValue<'_>)) {
+        self.values(name, f);
+    }
+
     fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
         self.visit(f);
     }
@@ -371,6 +408,10 @@ impl Event for JsonEvent<'_> {
 impl Event for Value {
     fn field(&self, name: &str) -> Option<FieldValue<'_>> {
         JsonEvent::new(self).get(name)
+    }
+
+    fn field_values(&self, name: &str, f: &mut dyn FnMut(FieldValue<'_>)) {
+        JsonEvent::new(self).values(name, f);
     }
 
     fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
@@ -423,6 +464,10 @@ mod tests {
             Some(FieldValue::Str("Microsoft-Windows-Sysmon"))
         );
         assert_eq!(v.field("Computer"), Some(FieldValue::Str("pc1")));
+        let d = json!({"Event": {"EventData": {"Data": {"#text": ["one", "xp_cmdshell"]}}}});
+        let mut seen = Vec::new();
+        d.field_values("Data", &mut |v| seen.push(display_value(v)));
+        assert_eq!(seen, vec!["one", "xp_cmdshell"]);
         let d = json!({"Event": {"EventData": {"Source Name": "Real-Time Protection"}}});
         assert_eq!(
             d.field("SourceName"),

@@ -260,13 +260,28 @@ impl Engine {
 
 fn item_matches(item: &Item, v: &Variant, ev: &dyn Event) -> bool {
     let other = |slot: usize| v.fields.get(slot).and_then(|f| ev.field(f));
+    let holds = |val: Option<FieldValue<'_>>| {
+        if item.all {
+            item.matchers.iter().all(|m| m.matches(val, &other))
+        } else {
+            item.matchers.iter().any(|m| m.matches(val, &other))
+        }
+    };
     match item.field {
         Some(slot) => {
-            let val = v.fields.get(slot).and_then(|f| ev.field(f));
-            if item.all {
-                item.matchers.iter().all(|m| m.matches(val, &other))
+            let Some(name) = v.fields.get(slot) else {
+                return holds(None);
+            };
+            // Every value of a repeated field is tried; an absent field is tried as absent (for null/exists).
+            let (mut present, mut matched) = (false, false);
+            ev.field_values(name, &mut |val| {
+                present = true;
+                matched = matched || holds(Some(val));
+            });
+            if present {
+                matched
             } else {
-                item.matchers.iter().any(|m| m.matches(val, &other))
+                holds(None)
             }
         }
         None => {

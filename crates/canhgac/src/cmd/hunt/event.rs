@@ -20,6 +20,19 @@ impl Event for SigmaEvent<'_> {
             .map(|(_, v)| FieldValue::Str(v))
     }
 
+    fn field_values(&self, name: &str, f: &mut dyn FnMut(FieldValue<'_>)) {
+        let mut any = false;
+        for (_, v) in self.0.fields.iter().filter(|(k, _)| k == name) {
+            any = true;
+            f(FieldValue::Str(v));
+        }
+        if !any {
+            if let Some(v) = self.field(name) {
+                f(v);
+            }
+        }
+    }
+
     fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
         for (k, v) in &self.0.fields {
             f(k, FieldValue::Str(v));
