@@ -24,12 +24,14 @@ enum Command {
     Import(cmd::import::ImportArgs),
     /// Vulnerabilities: match a host's inventory against Microsoft, KEV and NVD advisories, offline.
     Vuln(cmd::vuln::VulnArgs),
+    /// Run Sigma rules over Windows event logs (EVTX, JSON lines) and print a timeline of detections.
+    Hunt(cmd::hunt::HuntArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("CANHGAC_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
+        .unwrap_or_else(|_| "info,sqlx=warn,evtx=warn".into());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Admin(args) => cmd::admin::run(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Vuln(args) => cmd::vuln::run(args),
+        Command::Hunt(args) => cmd::hunt::run(args),
     };
     match result {
         Ok(code) => code,
