@@ -67,6 +67,10 @@ fn importing_ipsum_from_the_command_line_fills_the_units_queue() {
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success());
     assert!(stdout.contains("lines refused"), "a summary is printed: {stdout}");
+    assert!(
+        stdout.contains("BVDK Bệnh viện Đa khoa: "),
+        "matches are counted per unit: {stdout}"
+    );
     let items: Vec<serde_json::Value> =
         api(reqwest::Method::GET, &format!("/botnet/items?unit_id={unit_id}"))
             .send()

@@ -48,8 +48,10 @@ pub struct ListReport {
     /// Samples of the changes (first 20 each).
     pub added_sample: Vec<String>,
     pub removed_sample: Vec<String>,
-    /// Remediation items created, per unit.
+    /// Remediation items created.
     pub items: usize,
+    /// Items created per unit: (unit code, unit name, items).
+    pub per_unit: Vec<(String, String, usize)>,
 }
 
 /// A stored list version.
@@ -267,6 +269,7 @@ impl Store {
             added_sample: sample(&d.added),
             removed_sample: sample(&d.removed),
             items,
+            per_unit: Vec::new(),
         })
     }
 
@@ -437,9 +440,22 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         }
+        let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+        for (unit, _, _) in items.keys() {
+            *counts.entry(*unit).or_default() += 1;
+        }
+        let mut per_unit = Vec::new();
+        for (unit, n) in counts {
+            let r = sqlx::query("SELECT code, name FROM units WHERE id = $1")
+                .bind(unit)
+                .fetch_one(&mut *w.tx)
+                .await?;
+            per_unit.push((get_str(&r, "code")?, get_str(&r, "name")?, n));
+        }
         let report = ListReport {
             list_id: Some(list_id),
             items: items.len(),
+            per_unit,
             ..report_base
         };
         let change = Change::new("import", "ioc_list", list_id.to_string()).after(&serde_json::json!({

@@ -831,6 +831,14 @@ async fn botnet_list_becomes_each_units_queue(store: &Store) {
         .await
         .unwrap();
     assert_eq!((report.entries, report.rejected.len(), report.items), (3, 1, 2));
+    assert_eq!(
+        report
+            .per_unit
+            .iter()
+            .map(|(code, _, n)| (code.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("BVA", 1), ("BVB", 1)]
+    );
     let a_items = store
         .botnet_items(&w.a_admin, &ItemQuery::default())
         .await

@@ -89,6 +89,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             if a.dry_run { " (dry run, nothing stored)" } else { "" },
             started.elapsed().as_secs_f64()
         );
+        for (code, name, n) in &report.per_unit {
+            println!("  {code} {name}: {n} remediation items");
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
