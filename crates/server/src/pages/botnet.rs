@@ -74,7 +74,7 @@ fn rejections(report: &canhgac_store::ListReport) -> Vec<Value> {
         .rejected
         .iter()
         .take(200)
-        .map(|r| context! { at => r.at.to_string(), field => r.field.clone(), value => r.value.clone(), code => r.problem.code() })
+        .map(|r| context! { at => match &r.at { canhgac_ioc::Location::Line(n) => n.to_string(), other => other.to_string() }, field => r.field.clone(), value => r.value.clone(), code => r.problem.code() })
         .collect()
 }
 
