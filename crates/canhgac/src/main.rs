@@ -22,6 +22,8 @@ enum Command {
     Admin(cmd::admin::AdminArgs),
     /// Import feeds from files (Botnet IP and other indicator lists), for servers without internet.
     Import(cmd::import::ImportArgs),
+    /// Scan files and folders with YARA rules and hash lists (exit 0 clean, 1 found, 2 error).
+    Scan(cmd::scan::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Admin(args) => cmd::admin::run(args),
         Command::Import(args) => cmd::import::run(args),
+        Command::Scan(args) => cmd::scan::run(args),
     };
     match result {
         Ok(code) => code,

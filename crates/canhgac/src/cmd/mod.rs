@@ -2,4 +2,5 @@
 
 pub mod admin;
 pub mod import;
+pub mod scan;
 pub mod serve;
