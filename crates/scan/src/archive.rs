@@ -42,12 +42,13 @@ pub(crate) fn scan_zip(
             );
             return out.skip(format!("{path}!*"), None, SkipReason::ArchiveLimit { limit });
         }
+        let listed_name = zip
+            .name_for_index(index)
+            .map_or_else(|| format!("#{index}"), str::to_string);
         let mut member = match zip.by_index(index) {
             Ok(m) => m,
             Err(e) => {
-                let name = zip
-                    .name_for_index(index)
-                    .map_or_else(|| format!("#{index}"), str::to_string);
+                let name = listed_name;
                 out.skip(
                     format!("{path}!{name}"),
                     None,

@@ -64,3 +64,33 @@ pub fn write_zip(path: &Path, members: &[(&str, &[u8])]) {
     }
     zip.finish().unwrap_or_else(|e| panic!("zip finish: {e}"));
 }
+
+/// Rule declarations in the `.yar`/`.yara` files under `dir`, counted line by line (a line starting with
+/// `rule`, `private rule` or `global rule`): an independent count to compare the compiler's with.
+pub fn count_rule_declarations(dir: &Path) -> usize {
+    let mut count = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if canhgac_scan::is_rule_file(&path) {
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+                count += text
+                    .lines()
+                    .filter(|l| {
+                        let mut words = l
+                            .split_whitespace()
+                            .skip_while(|w| *w == "private" || *w == "global");
+                        words.next() == Some("rule")
+                    })
+                    .count();
+            }
+        }
+    }
+    count
+}
