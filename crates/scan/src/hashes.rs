@@ -152,7 +152,10 @@ fn kind_index(kind: HashKind) -> usize {
 
 fn parse_digest(hex_text: &str) -> Result<(HashKind, [u8; 32]), String> {
     let kind = HashKind::from_hex_len(hex_text.len()).ok_or_else(|| {
-        format!("{hex_text:?} is not an MD5, SHA-1 or SHA-256 digest (32, 40 or 64 hex digits), length {}", hex_text.len())
+        format!(
+            "{hex_text:?} is not an MD5, SHA-1 or SHA-256 digest (32, 40 or 64 hex digits), length {}",
+            hex_text.len()
+        )
     })?;
     let bytes = hex::decode(hex_text).map_err(|e| format!("{hex_text:?} is not hexadecimal: {e}"))?;
     let mut key = [0u8; 32];

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use canhgac_scan::{Engine, FileResult, HashList, RuleSet, ScanOptions, ScanReport, SkipReason};
+use canhgac_scan::{Engine, FileResult, HashKind, HashList, RuleSet, ScanOptions, ScanReport, SkipReason};
 use serde_json::json;
 
 /// Scan files and folders with YARA rules and hash lists.
@@ -140,6 +140,14 @@ fn finding_lines(r: &FileResult) -> Vec<serde_json::Value> {
     lines
 }
 
+fn kind_name(kind: HashKind) -> &'static str {
+    match kind {
+        HashKind::Md5 => "MD5",
+        HashKind::Sha1 => "SHA-1",
+        HashKind::Sha256 => "SHA-256",
+    }
+}
+
 fn write_table(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> anyhow::Result<()> {
     for r in &report.results {
         for m in &r.rules {
@@ -150,7 +158,7 @@ fn write_table(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> an
                 out,
                 "{}: {} {}:{} {} FOUND",
                 r.path,
-                format!("{:?}", h.kind).to_uppercase(),
+                kind_name(h.kind),
                 h.list,
                 h.line,
                 h.comment
