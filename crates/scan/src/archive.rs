@@ -76,6 +76,10 @@ pub(crate) fn scan_zip(
         }
         // Read at most one byte past the limit: a member may lie about its size.
         let mut content = Vec::new();
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "capped by take(max_size + 1) just above"
+        )]
         let read = (&mut member)
             .take(opts.max_size.saturating_add(1))
             .read_to_end(&mut content);

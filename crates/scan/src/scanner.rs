@@ -197,6 +197,7 @@ impl Engine {
             return out.skip(shown, Some(size), SkipReason::TooLarge { limit: opts.max_size });
         }
         let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        #[allow(clippy::disallowed_methods, reason = "capped by take(max_size + 1)")]
         let read = std::fs::File::open(&path)
             .and_then(|f| f.take(opts.max_size.saturating_add(1)).read_to_end(&mut data));
         match read {
