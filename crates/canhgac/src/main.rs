@@ -26,6 +26,8 @@ enum Command {
     Vuln(cmd::vuln::VulnArgs),
     /// Run Sigma rules over Windows event logs (EVTX, JSON lines) and print a timeline of detections.
     Hunt(cmd::hunt::HuntArgs),
+    /// Scan files and folders with YARA rules and hash lists (exit 0 clean, 1 found, 2 error).
+    Scan(cmd::scan::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(args),
         Command::Vuln(args) => cmd::vuln::run(args),
         Command::Hunt(args) => cmd::hunt::run(args),
+        Command::Scan(args) => cmd::scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod hunt;
 pub mod import;
+pub mod scan;
 pub mod serve;
 pub mod vuln;

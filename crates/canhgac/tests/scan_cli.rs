@@ -1,0 +1,190 @@
+//! `canhgac scan` end to end: the EICAR test file (assembled here from the facts file, never stored) found by a
+//! YARA rule and by a hash list, inside a zip too; exit status 0 clean, 1 found, 2 error; JSONL fields.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn eicar() -> Option<Vec<u8>> {
+    let facts = canhgac_testdata::require("eicar/EICAR_FACTS.md")?;
+    let text = std::fs::read_to_string(facts).ok()?;
+    let cell = |label: &str| -> Option<String> {
+        let line = text.lines().find(|l| l.starts_with(&format!("| {label}")))?;
+        Some(
+            line.split(" | ")
+                .nth(1)?
+                .trim()
+                .trim_end_matches('|')
+                .trim()
+                .trim_matches('`')
+                .to_string(),
+        )
+    };
+    Some(format!("{}{}", cell("half 1")?, cell("half 2")?).into_bytes())
+}
+
+fn scan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .arg("scan")
+        .args(args)
+        .output()
+        .expect("running canhgac scan")
+}
+
+fn write_zip(path: &Path, name: &str, content: &[u8]) {
+    // A stored (uncompressed) single-member zip, written by hand to keep the test free of extra crates.
+    let crc = crc32(content);
+    let n = u16::try_from(name.len()).expect("short name");
+    let size = u32::try_from(content.len()).expect("small");
+    let mut z = Vec::new();
+    z.extend_from_slice(b"PK\x03\x04\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+    z.extend_from_slice(&crc.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(content);
+    let cd_offset = u32::try_from(z.len()).expect("small");
+    z.extend_from_slice(b"PK\x01\x02\x14\x00\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+    z.extend_from_slice(&crc.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&[0u8; 12]);
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    let cd_size = u32::try_from(z.len()).expect("small") - cd_offset;
+    z.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+    z.extend_from_slice(&cd_size.to_le_bytes());
+    z.extend_from_slice(&cd_offset.to_le_bytes());
+    z.extend_from_slice(&0u16.to_le_bytes());
+    std::fs::write(path, z).expect("write zip");
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn scan_exit_codes_and_jsonl() {
+    let Some(eicar) = eicar() else { return };
+    let Some(facts) = canhgac_testdata::require("eicar/EICAR_FACTS.md") else {
+        return;
+    };
+    let facts = std::fs::read_to_string(facts).expect("facts");
+    let sha256 = facts
+        .lines()
+        .find(|l| l.starts_with("| SHA-256"))
+        .and_then(|l| l.split(" | ").nth(1))
+        .map(|c| c.trim().trim_end_matches('|').trim().to_string())
+        .expect("SHA-256 row");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = dir.path().join("eicar.yar");
+    std::fs::write(
+        &rule,
+        "rule eicar_own { strings: $a = \"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!\" condition: $a }\n",
+    )
+    .expect("rule");
+    let list = dir.path().join("hashes.txt");
+    std::fs::write(&list, format!("# test list\n{sha256};EICAR\n")).expect("list");
+    let clean = dir.path().join("clean");
+    std::fs::create_dir(&clean).expect("mkdir");
+    std::fs::write(clean.join("a.txt"), b"hello").expect("write");
+    let infected = dir.path().join("infected");
+    std::fs::create_dir(&infected).expect("mkdir");
+    std::fs::write(infected.join("eicar.com"), &eicar).expect("write");
+    write_zip(&infected.join("x.zip"), "eicar.com", &eicar);
+    let (rule_s, list_s) = (
+        rule.to_string_lossy().into_owned(),
+        list.to_string_lossy().into_owned(),
+    );
+
+    // Clean folder: exit 0.
+    let out = scan(&[
+        clean.to_str().expect("utf-8"),
+        "--rules",
+        &rule_s,
+        "--hashes",
+        &list_s,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Infected folder: exit 1, one JSON line per match.
+    let out = scan(&[
+        infected.to_str().expect("utf-8"),
+        "--rules",
+        &rule_s,
+        "--hashes",
+        &list_s,
+        "--format",
+        "jsonl",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let detections: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "detection").collect();
+    // eicar.com and x.zip!eicar.com: rule and hash each; x.zip itself (stored, so the string is visible): rule.
+    assert_eq!(detections.len(), 5, "{lines:#?}");
+    for d in detections
+        .iter()
+        .filter(|d| !d["path"].as_str().is_some_and(|p| p.ends_with("x.zip")))
+    {
+        assert_eq!(d["sha256"], sha256.as_str());
+        assert_eq!(d["size"], 68);
+        assert!(d["rule"] == "eicar_own" || d["hash_list"] == "hashes.txt", "{d}");
+    }
+    let members: Vec<&str> = detections
+        .iter()
+        .filter_map(|d| d["path"].as_str())
+        .filter(|p| p.ends_with("x.zip!eicar.com"))
+        .collect();
+    assert_eq!(members.len(), 2, "rule and hash hit for the zip member");
+    let summary = lines.last().expect("summary");
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["stats"]["detections"], 3);
+    assert_eq!(summary["stats"]["archive_members"], 1);
+
+    // Table output names the member and the rule.
+    let out = scan(&[infected.to_str().expect("utf-8"), "--rules", &rule_s]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("x.zip!eicar.com: eicar_own (eicar.yar) FOUND"),
+        "{table}"
+    );
+
+    // Errors: a missing rule path, and no rules or hashes at all: exit 2.
+    let out = scan(&[
+        clean.to_str().expect("utf-8"),
+        "--rules",
+        "/nonexistent/rules.yar",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = scan(&[clean.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+}
