@@ -214,41 +214,13 @@ pub async fn import_form(page: Page) -> Response {
 
 /// `POST /assets/import` (multipart: `csrf`, `unit_id`, `file`): reads the file and shows what would be imported
 /// and every bad row; nothing is written yet.
-pub async fn import_preview(page: Page, mut mp: Multipart) -> Response {
-    let (mut csrf, mut unit, mut file) = (String::new(), String::new(), None);
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let file_name = field.file_name().unwrap_or_default().to_string();
-                let Ok(bytes) = field.bytes().await else {
-                    return page.error(StatusCode::PAYLOAD_TOO_LARGE, "err.file_too_large");
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "unit_id" => unit = String::from_utf8_lossy(&bytes).into_owned(),
-                    "file" => file = Some((file_name, bytes)),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                let status = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    e.status()
-                } else {
-                    StatusCode::BAD_REQUEST
-                };
-                return page.error(
-                    status,
-                    if status == StatusCode::BAD_REQUEST {
-                        "err.bad_form"
-                    } else {
-                        "err.file_too_large"
-                    },
-                );
-            }
-        }
-    }
+pub async fn import_preview(page: Page, mp: Multipart) -> Response {
+    let (fields, file) = match crate::pages::read_multipart(&page, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let csrf = fields.get("csrf").cloned().unwrap_or_default();
+    let unit = fields.get("unit_id").cloned().unwrap_or_default();
     if let Err(r) = page.check_csrf(&csrf) {
         return r;
     }
