@@ -183,6 +183,11 @@ async fn show_preview(page: Page, up: ListUpload) -> Response {
         if pending.len() >= PENDING_MAX {
             pending.remove(0);
         }
+        // Kept with the mapping it was read with, so the confirmation corrects that mapping without reading again.
+        let up = ListUpload {
+            mapping: report.mapping.clone(),
+            ..up
+        };
         pending.push((token.clone(), page.actor.user_id, up));
     }
     page.render(
@@ -217,20 +222,18 @@ pub async fn import(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> Res
     let Some(mut up) = taken else {
         return page.error(StatusCode::GONE, "err.preview_expired");
     };
-    // The mapping the preview detected, corrected column by column.
-    if let Ok(report) = page.state.store.preview_list(&page.actor, &up).await {
-        if let Some(m) = report.mapping {
-            let columns = (0..m.columns.len())
-                .map(|i| {
-                    let header = m.headers.get(i).cloned().unwrap_or_default();
-                    match pairs.iter().find(|(n, _)| *n == format!("col_{i}")) {
-                        Some((_, kind)) => column_of(kind, &header),
-                        None => m.columns.get(i).cloned().unwrap_or(Column::Ignore),
-                    }
-                })
-                .collect();
-            up.mapping = Some(ColumnMap { columns, ..m });
-        }
+    // The mapping the preview read with, corrected column by column.
+    if let Some(m) = up.mapping.take() {
+        let columns = (0..m.columns.len())
+            .map(|i| {
+                let header = m.headers.get(i).cloned().unwrap_or_default();
+                match pairs.iter().find(|(n, _)| *n == format!("col_{i}")) {
+                    Some((_, kind)) => column_of(kind, &header),
+                    None => m.columns.get(i).cloned().unwrap_or(Column::Ignore),
+                }
+            })
+            .collect();
+        up.mapping = Some(ColumnMap { columns, ..m });
     }
     if get("action") == "recheck" {
         return show_preview(page, up).await;
