@@ -17,7 +17,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the web console, API and collectors.
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// Administrative tasks on the data directory (backup, audit check).
     Admin(cmd::admin::AdminArgs),
     /// Import feeds from files (Botnet IP and other indicator lists), for servers without internet.
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         logs.init();
     }
     let result = match cli.command {
-        Command::Serve(args) => cmd::serve::run(args),
+        Command::Serve(args) => cmd::serve::run(*args),
         Command::Admin(args) => cmd::admin::run(args),
         Command::Import(args) => cmd::import::run(args),
         Command::Vuln(args) => cmd::vuln::run(args),

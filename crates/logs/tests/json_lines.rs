@@ -1,30 +1,14 @@
 //! Windows events as JSON lines: the OTRF Security Datasets (NXLog-style flat objects), EVTX records re-read as
 //! `evtx_dump` JSON lines, and Winlogbeat documents.
 
-use std::io::{BufReader, Cursor, Read};
+use std::io::{BufReader, Cursor};
 
 use canhgac_logs::windows::json_lines::{parse_win_json_line, read_win_json_lines, WinJsonShape};
-use canhgac_logs::windows::stream::find_files;
 use canhgac_logs::{find_evtx_files, read_evtx_file, Error, EvtxOptions, WinEvent};
 
-/// The JSON files inside every OTRF zip: (zip/entry name, text). macOS resource forks (`__MACOSX/`) are skipped.
+/// The JSON files inside every OTRF zip: (zip/entry name, text).
 fn otrf_files() -> Option<Vec<(String, String)>> {
-    let root = canhgac_testdata::require("logs/otrf-security-datasets")?;
-    let zips = find_files(&root, "zip").unwrap();
-    let mut files = Vec::new();
-    for zip in zips {
-        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
-        for index in 0..archive.len() {
-            let mut entry = archive.by_index(index).unwrap();
-            if entry.name().starts_with("__MACOSX/") || !entry.name().ends_with(".json") {
-                continue;
-            }
-            let mut text = String::new();
-            entry.read_to_string(&mut text).unwrap();
-            files.push((format!("{}:{}", zip.display(), entry.name()), text));
-        }
-    }
-    Some(files)
+    canhgac_testdata::otrf_json_files()
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const UPLOAD_LIMIT: usize = 16 * 1024 * 1024;
 /// Largest indicator list file (national lists run to hundreds of thousands of lines).
 pub const LIST_LIMIT: usize = 64 * 1024 * 1024;
+/// Largest event intake request as sent (it may be gzip; see [`api::events::EVENTS_DECOMPRESSED_LIMIT`]).
+pub const EVENTS_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -51,6 +53,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// List files read for a preview, waiting for the Department's confirmation (by token; a few at most).
     pub pending_lists: Arc<std::sync::Mutex<Vec<(String, canhgac_model::UserId, canhgac_store::ListUpload)>>>,
+    /// Event collection and detection, when this server runs them.
+    pub ingest: Option<canhgac_ingest::Ingest>,
 }
 
 impl AppState {
@@ -64,7 +68,14 @@ impl AppState {
             views,
             secure_cookies,
             pending_lists: Default::default(),
+            ingest: None,
         })
+    }
+
+    /// The same state, accepting and detecting events through `ingest`.
+    pub fn with_ingest(mut self, ingest: canhgac_ingest::Ingest) -> AppState {
+        self.ingest = Some(ingest);
+        self
     }
 }
 

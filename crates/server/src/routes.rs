@@ -7,7 +7,7 @@ use axum::routing::{on, MethodFilter};
 use axum::Router;
 use serde::Serialize;
 
-use crate::{api, pages, AppState, BODY_LIMIT, LIST_LIMIT, UPLOAD_LIMIT};
+use crate::{api, pages, AppState, BODY_LIMIT, EVENTS_LIMIT, LIST_LIMIT, UPLOAD_LIMIT};
 
 /// What a route needs from the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,6 +119,13 @@ fn table() -> Table {
     .add("GET", "/units", Session, "Units", pages::units::list)
     .add("POST", "/units", Session, "Create a unit", pages::units::create)
     .add("GET", "/units/{id}", Session, "A unit", pages::units::show)
+    .add(
+        "POST",
+        "/units/{id}/monitoring",
+        Session,
+        "Alert notifications and event retention of a unit",
+        pages::units::set_monitoring,
+    )
     .add(
         "POST",
         "/units/{id}",
@@ -704,6 +711,107 @@ fn table() -> Table {
         Token,
         "Create an API token",
         api::misc::create_token,
+    )
+    .add("GET", "/events", Session, "Event search", pages::events::search)
+    .add("GET", "/events/{id}", Session, "One event", pages::events::one)
+    .add(
+        "GET",
+        "/sources",
+        Session,
+        "Event sources",
+        pages::events::sources,
+    )
+    .add(
+        "POST",
+        "/sources",
+        Session,
+        "Declare an event source",
+        pages::events::create_source,
+    )
+    .add(
+        "POST",
+        "/sources/{id}/deactivate",
+        Session,
+        "Turn an event source off",
+        pages::events::deactivate_source,
+    )
+    .add(
+        "GET",
+        "/operations",
+        Session,
+        "Collection operations",
+        pages::events::operations,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/events",
+        Token,
+        "Send events (NDJSON, optionally gzip) with an event source's token",
+        api::events::intake,
+        EVENTS_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/events",
+        Token,
+        "Search stored events",
+        api::events::search,
+    )
+    .add(
+        "GET",
+        "/api/v1/events/{id}",
+        Token,
+        "One stored event",
+        api::events::get,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/notify",
+        Token,
+        "A unit's alert notifications",
+        api::units::notify,
+    )
+    .add(
+        "PUT",
+        "/api/v1/units/{id}/notify",
+        Token,
+        "Change a unit's alert notifications",
+        api::units::set_notify,
+    )
+    .add(
+        "GET",
+        "/api/v1/sources",
+        Token,
+        "Event sources",
+        api::events::sources,
+    )
+    .add(
+        "POST",
+        "/api/v1/sources",
+        Token,
+        "Declare an event source",
+        api::events::create_source,
+    )
+    .add(
+        "POST",
+        "/api/v1/sources/{id}/deactivate",
+        Token,
+        "Turn an event source off",
+        api::events::deactivate_source,
+    )
+    .add(
+        "POST",
+        "/api/v1/detector/reload",
+        Token,
+        "Reload Sigma rules and indicator lists",
+        api::events::reload,
+    )
+    .add(
+        "GET",
+        "/metrics",
+        Token,
+        "Collection and pipeline counters (Prometheus)",
+        api::events::metrics,
     )
 }
 

@@ -39,6 +39,10 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "account.html",
     "error.html",
     "macros.html",
+    "events.html",
+    "event.html",
+    "sources.html",
+    "operations.html",
 );
 
 /// The template environment.
@@ -66,6 +70,22 @@ impl Views {
             match (chrono::DateTime::from_timestamp_millis(ms), vietnam) {
                 (Some(d), Some(tz)) => d.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
                 _ => String::new(),
+            }
+        });
+        env.add_filter("datetime_s", |ms: i64| -> String {
+            let vietnam = chrono::FixedOffset::east_opt(7 * 3600);
+            match (chrono::DateTime::from_timestamp_millis(ms), vietnam) {
+                (Some(d), Some(tz)) => d.with_timezone(&tz).format("%d/%m/%Y %H:%M:%S").to_string(),
+                _ => String::new(),
+            }
+        });
+        env.add_filter("truncate", |text: String, n: usize| -> String {
+            if text.chars().count() <= n {
+                text
+            } else {
+                let mut cut: String = text.chars().take(n).collect();
+                cut.push('…');
+                cut
             }
         });
         env.add_filter("duration", |ms: i64| -> String {

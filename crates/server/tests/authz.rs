@@ -20,7 +20,16 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
             w.unit_b, w.asset_b, w.range_b, w.user_b, w.shift_b, w.alert_b, w.item_b,
         )
     };
-    let id = if path.contains("/botnet/") {
+    let (source, event) = if own {
+        (w.source_a, w.event_a)
+    } else {
+        (w.source_b, w.event_b)
+    };
+    let id = if path.contains("/sources/") {
+        source
+    } else if path.contains("/events/") {
+        event
+    } else if path.contains("/botnet/") {
         item
     } else if path.contains("/alerts/") {
         alert
@@ -212,6 +221,15 @@ async fn no_route_leaks_or_changes_another_units_data() {
         1,
         "no list was imported by anyone but the Department"
     );
+    let b_sources = w.store.event_sources(&admin).await.unwrap();
+    let b_source = b_sources.iter().find(|s| s.id == w.source_b).unwrap();
+    assert!(
+        b_source.active && b_source.name == "SECRETB firewall",
+        "B's event source is untouched"
+    );
+    assert_eq!(b_sources.len(), 2, "no source was added to anyone's unit");
+    let b_event = w.store.event(&admin, w.event_b).await.unwrap();
+    assert_eq!(b_event.event.host, "SECRETB-EV-HOST", "B's event is untouched");
     let b_alert = w.store.alert(&admin, w.alert_b).await.unwrap();
     assert_eq!(
         (b_alert.status.as_str(), b_alert.assignee, b_alert.count),
@@ -270,6 +288,10 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/api/v1/alerts",
             "/botnet",
             "/api/v1/botnet/items",
+            "/events",
+            "/api/v1/events",
+            "/sources",
+            "/api/v1/sources",
         ]
         .contains(&path.as_str())
         {
@@ -283,8 +305,10 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
     let a_admin = &w.a[0];
     for r in route_table().iter().filter(|r| r.method == "GET") {
         let path = concrete(&w, r.path, true);
-        // Department-only: the audit chain verification and editing contacts.
-        if path.contains("/contacts/") || path == "/api/v1/audit/verify" {
+        // Department-only: the audit chain verification, editing contacts, collection operations and counters.
+        if path.contains("/contacts/")
+            || ["/api/v1/audit/verify", "/operations", "/metrics"].contains(&path.as_str())
+        {
             continue;
         }
         let (status, _, text) = send(&w.router, request(a_admin, "GET", &path, None, Vec::new())).await;

@@ -221,6 +221,31 @@ impl Store {
         self.report(up, &imported, None, 0).await
     }
 
+    /// The latest version of every imported list, as indicator lists: what the live pipeline watches for.
+    pub async fn current_indicator_lists(&self) -> Result<Vec<canhgac_ioc::List>> {
+        let rows = sqlx::query(
+            "SELECT name, source, version, file_name, content, mapping FROM ioc_lists l \
+             WHERE id = (SELECT MAX(id) FROM ioc_lists m WHERE m.name = l.name) ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let up = ListUpload {
+                name: get_str(r, "name")?,
+                source: get_str(r, "source")?,
+                kind: ListKind::AdHoc,
+                version: get_str(r, "version")?,
+                file_name: get_str(r, "file_name")?,
+                bytes: r.try_get::<Vec<u8>, _>("content")?,
+                mapping: serde_json::from_str(&get_str(r, "mapping")?).ok(),
+            };
+            let imported = parse_upload(&up)?;
+            out.push(imported.into_list(&up.name, &up.source, &up.version));
+        }
+        Ok(out)
+    }
+
     async fn previous_entries(&self, name: &str) -> Result<Option<(String, Vec<canhgac_ioc::Entry>)>> {
         let row = sqlx::query("SELECT version, file_name, content, mapping FROM ioc_lists WHERE name = $1 ORDER BY id DESC LIMIT 1")
             .bind(name.to_string())

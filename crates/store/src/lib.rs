@@ -18,6 +18,8 @@ mod botnet;
 mod contacts;
 mod duty;
 mod error;
+mod events;
+mod notify;
 mod password;
 mod sessions;
 mod units;
@@ -34,9 +36,16 @@ pub use audit::{AuditEntry, AuditQuery, ChainCheck};
 pub use botnet::{BotnetItem, ItemAsset, ItemQuery, ItemState, ListReport, ListUpload, ListVersion};
 pub use canhgac_model::Actor;
 pub use error::{Result, StoreError};
+pub use events::{
+    parse_source_range, EventPage, EventQuery, EventSource, NewEvent, SourceKind, Stored, StoredEvent,
+};
+pub use notify::{Delivery, DueNotification, NotificationLog, NotifyKind, NotifySettings, Recipient};
 pub use password::secret as new_secret;
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
+
+/// The name under which the detection pipeline saves its position in the event table.
+pub const PIPELINE: &str = "detection";
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -3,6 +3,7 @@
 //! | the line starts with | read as |
 //! |---|---|
 //! | `{` with `event_type` | Suricata EVE JSON |
+//! | `{` with `_path`, or `ts` and `uid` | Zeek JSON |
 //! | `{` otherwise | a Windows event in a shipper's JSON (see [`json_lines`](crate::windows::json_lines)) |
 //! | `<PRI>` | syslog; a message that is `CEF:…`, a JSON object (EVE or a Windows event) or `key=value` pairs is read as such, with the syslog header's time, host and priority where it has none |
 //! | `CEF:` | CEF |
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use super::event::{Event, EventFormat};
 use super::received::Received;
-use super::{cef, eve, kv, syslog};
+use super::{cef, eve, kv, syslog, zeek};
 use crate::error::{Error, ParseError};
 use crate::windows::json_lines::win_event_from_value;
 
@@ -79,6 +80,9 @@ fn parse_json(line: &str) -> Result<Event, ParseError> {
         .map_err(|e| ParseError::new(e.column().max(1), format!("invalid JSON: {e}")))?;
     if let Some(object) = value.as_object().filter(|o| o.contains_key("event_type")) {
         return eve::eve_from_object(object, line);
+    }
+    if let Some(object) = value.as_object().filter(|o| zeek::is_zeek_json(o)) {
+        return zeek::zeek_from_object(object, line);
     }
     let (mut event, _shape) = win_event_from_value(&value)?;
     event.original = Some(line.to_owned());

@@ -77,7 +77,7 @@ pub fn eve_from_object(object: &Map<String, Value>, original: &str) -> Result<Ev
     Ok(event)
 }
 
-fn flatten(prefix: &str, object: &Map<String, Value>, out: &mut Vec<(String, String)>) {
+pub(crate) fn flatten(prefix: &str, object: &Map<String, Value>, out: &mut Vec<(String, String)>) {
     for (key, value) in object {
         let name = if prefix.is_empty() {
             key.clone()

@@ -116,6 +116,8 @@ pub enum EventFormat {
     SuricataEve,
     /// A Windows event (EVTX or a shipper's JSON).
     Windows,
+    /// A Zeek log record (TSV or JSON).
+    Zeek,
 }
 
 /// One collected event, normalised.

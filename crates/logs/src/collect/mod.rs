@@ -10,3 +10,4 @@ pub mod framing;
 pub mod kv;
 pub mod received;
 pub mod syslog;
+pub mod zeek;

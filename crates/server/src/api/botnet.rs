@@ -58,10 +58,9 @@ pub async fn import(
     if p.dry_run {
         return Ok((StatusCode::OK, Json(store.preview_list(&api.actor, &up).await?)));
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(store.import_list(Some(&api.actor), &up).await?),
-    ))
+    let report = store.import_list(Some(&api.actor), &up).await?;
+    crate::api::events::lists_changed(&api.state);
+    Ok((StatusCode::CREATED, Json(report)))
 }
 
 pub async fn lists(api: Api) -> ApiResult<Vec<ListVersion>> {

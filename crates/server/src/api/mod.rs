@@ -6,6 +6,7 @@ pub mod assets;
 pub mod botnet;
 pub mod contacts;
 pub mod duty;
+pub mod events;
 pub mod misc;
 pub mod openapi;
 pub mod units;

@@ -73,3 +73,24 @@ pub async fn delete_range(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /api/v1/units/{id}/notify`: who hears about the unit's new alerts.
+pub async fn notify(api: Api, Path(id): Path<i64>) -> ApiResult<canhgac_store::NotifySettings> {
+    Ok(Json(
+        api.state.store.notify_settings(&api.actor, UnitId(id)).await?,
+    ))
+}
+
+/// `PUT /api/v1/units/{id}/notify`.
+pub async fn set_notify(
+    api: Api,
+    Path(id): Path<i64>,
+    Body(s): Body<canhgac_store::NotifySettings>,
+) -> ApiResult<canhgac_store::NotifySettings> {
+    Ok(Json(
+        api.state
+            .store
+            .set_notify_settings(&api.actor, UnitId(id), &s)
+            .await?,
+    ))
+}

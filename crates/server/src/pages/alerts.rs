@@ -92,9 +92,10 @@ async fn render_one(page: &Page, id: i64, errors: Value, status: StatusCode) -> 
             store.alert_comments(&page.actor, id).await?,
             store.duty_people(&page.actor, alert.unit_id).await?,
             store.unit(&page.actor, alert.unit_id).await?,
+            store.alert_notifications(&page.actor, id).await?,
         ))
     };
-    let (comments, people, unit) = match loaded.await {
+    let (comments, people, unit, notifications) = match loaded.await {
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
@@ -109,7 +110,7 @@ async fn render_one(page: &Page, id: i64, errors: Value, status: StatusCode) -> 
     };
     let ctx = page.ctx(context! {
         tta => alert.time_to_acknowledge(), ttc => alert.time_to_close(),
-        alert, comments, people, unit, details, errors,
+        alert, comments, people, unit, details, errors, notifications,
         can_work => page.actor.allows(Permission::Operate, alert.unit_id),
         can_suppress => page.actor.allows(Permission::AdministerUnit, alert.unit_id),
         verdicts => Verdict::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),

@@ -239,10 +239,19 @@ pub async fn import(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> Res
         return show_preview(page, up).await;
     }
     match page.state.store.import_list(Some(&page.actor), &up).await {
-        Ok(report) => page.render("botnet_preview.html", context! { rejections => rejections(&report), report, done => true, meta => context! { name => up.name, version => up.version, file_name => up.file_name } }),
+        Ok(report) => {
+            crate::api::events::lists_changed(&page.state);
+            page.render("botnet_preview.html", context! { rejections => rejections(&report), report, done => true, meta => context! { name => up.name, version => up.version, file_name => up.file_name } })
+        }
         Err(StoreError::Invalid(inv)) => {
             let errors = Value::from_serialize(field_messages(&page, &inv.0));
-            render(&page, ItemQuery::default(), context! { errors }, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &page,
+                ItemQuery::default(),
+                context! { errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => page.fail(e),
     }

@@ -9,6 +9,7 @@ pub mod botnet;
 pub mod contacts;
 pub mod dashboard;
 pub mod duty;
+pub mod events;
 pub mod login;
 pub mod misc;
 pub mod units;

@@ -80,7 +80,16 @@ async fn unit_page(page: &Page, id: i64, errors: Value, status: StatusCode) -> R
     } else {
         Vec::new()
     };
-    let ctx = page.ctx(context! { unit, ranges, users, can_edit => can_admin, kinds => kinds(), errors });
+    let (notify, retention) = if readable {
+        (
+            store.notify_settings(&page.actor, unit.id).await.ok(),
+            store.event_retention(unit.id).await.ok().flatten(),
+        )
+    } else {
+        (None, None)
+    };
+    let severities: Vec<&str> = canhgac_model::Severity::ALL.iter().map(|s| s.as_str()).collect();
+    let ctx = page.ctx(context! { unit, ranges, users, can_edit => can_admin, kinds => kinds(), errors, notify, retention, severities });
     page.state.views.render_status(status, "unit.html", ctx)
 }
 
@@ -101,6 +110,73 @@ pub async fn update(page: Page, Path(id): Path<i64>, Form(f): Form<UnitForm>) ->
         .await
     {
         Ok(u) => see_other(&format!("/units/{}", u.id)),
+        Err(StoreError::Invalid(inv)) => {
+            let errors = Value::from_serialize(field_messages(&page, &inv.0));
+            unit_page(&page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MonitoringForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    min_severity: String,
+    #[serde(default)]
+    webhook_url: String,
+    #[serde(default)]
+    telegram_chat_id: String,
+    #[serde(default)]
+    escalate_after_min: String,
+    #[serde(default)]
+    retention_days: String,
+}
+
+/// `POST /units/{id}/monitoring`: who is told about new alerts, escalation, and how long events are kept.
+pub async fn set_monitoring(page: Page, Path(id): Path<i64>, Form(f): Form<MonitoringForm>) -> Response {
+    if let Err(r) = page.check_csrf(&f.csrf) {
+        return r;
+    }
+    let invalid = |field: &str| {
+        StoreError::Invalid(canhgac_model::Invalid(vec![canhgac_model::FieldError::new(
+            field,
+            "err.out_of_range",
+        )]))
+    };
+    let result = async {
+        let escalate = f
+            .escalate_after_min
+            .trim()
+            .parse()
+            .map_err(|_| invalid("escalate_after_min"))?;
+        let settings = canhgac_store::NotifySettings {
+            min_severity: canhgac_model::Severity::parse(&f.min_severity)
+                .unwrap_or(canhgac_model::Severity::High),
+            webhook_url: f.webhook_url.clone(),
+            telegram_chat_id: f.telegram_chat_id.clone(),
+            escalate_after_min: escalate,
+        };
+        page.state
+            .store
+            .set_notify_settings(&page.actor, UnitId(id), &settings)
+            .await?;
+        if !f.retention_days.trim().is_empty() {
+            let days = f
+                .retention_days
+                .trim()
+                .parse()
+                .map_err(|_| invalid("retention_days"))?;
+            page.state
+                .store
+                .set_event_retention(&page.actor, UnitId(id), days)
+                .await?;
+        }
+        Ok::<_, StoreError>(())
+    };
+    match result.await {
+        Ok(()) => see_other(&format!("/units/{id}#monitoring")),
         Err(StoreError::Invalid(inv)) => {
             let errors = Value::from_serialize(field_messages(&page, &inv.0));
             unit_page(&page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -42,6 +42,10 @@ pub struct World {
     pub alert_b: i64,
     pub item_a: i64,
     pub item_b: i64,
+    pub source_a: i64,
+    pub source_b: i64,
+    pub event_a: i64,
+    pub event_b: i64,
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -209,6 +213,48 @@ pub async fn world() -> World {
         }
     };
     let (item_a, item_b) = (item(unit_a).await, item(unit_b).await);
+    // One syslog source and one stored event each.
+    let source = |unit: canhgac_model::UnitId, name: &'static str, cidr: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .create_event_source(&admin, unit, name, canhgac_store::SourceKind::Syslog, cidr)
+                .await
+                .unwrap()
+                .0
+                .id
+        }
+    };
+    let source_a = source(unit_a, "A firewall", "10.1.0.0/16").await;
+    let source_b = source(unit_b, "SECRETB firewall", "10.2.0.0/16").await;
+    let event = |unit: canhgac_model::UnitId, source_id: i64, host: &str| canhgac_store::NewEvent {
+        unit_id: unit,
+        source_id,
+        ext_id: None,
+        received_at: now,
+        ts: now,
+        host: host.into(),
+        format: "kv".into(),
+        channel: String::new(),
+        event_id: None,
+        message: format!("{host} denied"),
+        fields: serde_json::json!([["src", "10.2.0.5"], ["host", host]]).to_string(),
+        original: format!("host={host} src=10.2.0.5 action=deny"),
+    };
+    store
+        .insert_events(&[
+            event(unit_a, source_a, "A-EV-HOST"),
+            event(unit_b, source_b, "SECRETB-EV-HOST"),
+        ])
+        .await
+        .unwrap();
+    let events = store
+        .search_events(&admin, &canhgac_store::EventQuery::default())
+        .await
+        .unwrap()
+        .items;
+    let event_id = |unit: canhgac_model::UnitId| events.iter().find(|e| e.event.unit_id == unit).unwrap().id;
+    let (event_a, event_b) = (event_id(unit_a), event_id(unit_b));
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -238,6 +284,10 @@ pub async fn world() -> World {
         alert_b,
         item_a,
         item_b,
+        source_a,
+        source_b,
+        event_a,
+        event_b,
     }
 }
 
@@ -280,7 +330,7 @@ pub fn request(
     if !who.cookie.is_empty() {
         b = b.header(header::COOKIE, &who.cookie);
     }
-    if !who.token.is_empty() && uri.starts_with("/api/") {
+    if !who.token.is_empty() && (uri.starts_with("/api/") || uri.starts_with("/metrics")) {
         b = b.header(header::AUTHORIZATION, format!("Bearer {}", who.token));
     }
     if let Some(ct) = content_type {

@@ -1,0 +1,40 @@
+-- Collected events: where they come from (sources, with a token for HTTP senders and an address range for syslog
+-- senders), the events themselves (normalised fields and the original text), and the pipeline's position.
+CREATE TABLE event_sources (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    token_hash TEXT,
+    cidr TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE UNIQUE INDEX event_sources_token ON event_sources(token_hash);
+CREATE INDEX event_sources_unit ON event_sources(unit_id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    source_id INTEGER NOT NULL REFERENCES event_sources(id),
+    ext_id TEXT,
+    received_at INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT '',
+    event_id INTEGER,
+    message TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL DEFAULT '{}',
+    original TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX events_ext ON events(source_id, ext_id);
+CREATE INDEX events_unit_ts ON events(unit_id, ts);
+CREATE INDEX events_host ON events(unit_id, host, ts);
+CREATE TABLE event_retention (
+    unit_id INTEGER PRIMARY KEY REFERENCES units(id),
+    days INTEGER NOT NULL
+);
+CREATE TABLE pipeline_state (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);
