@@ -1,0 +1,142 @@
+//! Restoring a path's readers from its checkpoint, and one poll of a path.
+
+use super::checkpoint::identity;
+use super::reader::{Budget, LineCtx, Reader, Resume};
+use super::{find_rotated, is_not_found, FileCheckpoint, FollowStats, Followed, Line, PathCheckpoint};
+use std::path::{Path, PathBuf};
+use tracing::warn;
+
+/// Rebuilds a path's readers from its committed checkpoint.
+pub(super) fn restore(
+    path: &Path,
+    key: String,
+    cp: &PathCheckpoint,
+    head_cap: usize,
+    stats: &mut FollowStats,
+) -> Followed {
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let mut f = Followed {
+        path: path.to_owned(),
+        key,
+        next_generation: cp.next_generation,
+        current: None,
+        draining: Vec::new(),
+    };
+    for d in &cp.draining {
+        match find_rotated(&dir, d, head_cap) {
+            Some(r) => f.draining.push(r),
+            None => lost(path, d, stats),
+        }
+    }
+    let Some(c) = &cp.current else { return f };
+    let same_file = std::fs::metadata(path).is_ok_and(|m| identity(&m) == (c.dev, c.ino));
+    if same_file {
+        match Reader::resume(path, c, head_cap) {
+            Ok(Resume::Ready(r)) => f.current = Some(r),
+            Ok(Resume::Changed) => {
+                stats.truncations += 1;
+                warn!(path = %path.display(), "truncated or replaced while stopped: reading it again from the start");
+            }
+            Err(e) => {
+                stats.read_errors += 1;
+                warn!(path = %path.display(), error = %e, "cannot reopen");
+            }
+        }
+        // Without a reader the next poll opens the file at 0 with the next generation.
+        return f;
+    }
+    match find_rotated(&dir, c, head_cap) {
+        Some(r) => f.draining.push(r),
+        None => lost(path, c, stats),
+    }
+    f
+}
+
+fn lost(path: &Path, cp: &FileCheckpoint, stats: &mut FollowStats) {
+    stats.lost_files += 1;
+    warn!(
+        path = %path.display(),
+        inode = cp.ino,
+        offset = cp.offset,
+        "a rotated file was not found again: its unread rest is lost"
+    );
+}
+
+/// One poll of one path: finish rotated files first, then the current file.
+pub(super) fn poll_one(
+    f: &mut Followed,
+    ctx: &LineCtx<'_>,
+    head_cap: usize,
+    out: &mut Vec<Line>,
+    budget: &mut Budget,
+    stats: &mut FollowStats,
+) {
+    // What the path names now; a rotation moves the current reader to `draining`.
+    match std::fs::metadata(&f.path) {
+        Ok(meta) => {
+            let id = identity(&meta);
+            if f.current.as_ref().is_some_and(|r| (r.dev, r.ino) != id) {
+                if let Some(old) = f.current.take() {
+                    f.draining.push(old);
+                }
+            }
+            if f.current.is_none() {
+                match Reader::open(&f.path, f.next_generation, head_cap) {
+                    Ok(r) => {
+                        f.next_generation += 1;
+                        stats.rotations += 1;
+                        f.current = Some(r);
+                    }
+                    Err(e) if is_not_found(&e) => {}
+                    Err(e) => read_error(&f.path, &e, stats),
+                }
+            }
+        }
+        Err(e) if is_not_found(&e) => {}
+        Err(e) => read_error(&f.path, &e, stats),
+    }
+
+    let mut i = 0;
+    while i < f.draining.len() && !budget.exhausted() {
+        let d = &mut f.draining[i];
+        let mut progress = 0;
+        match d.read_lines(ctx, out, budget, &mut progress) {
+            Ok(true) if progress == 0 => {
+                out.extend(d.take_unterminated(ctx));
+                f.draining.remove(i);
+            }
+            Ok(_) => i += 1,
+            Err(e) => {
+                read_error(&d.location, &e, stats);
+                i += 1;
+            }
+        }
+    }
+    if budget.exhausted() || !f.draining.is_empty() {
+        // Older files first: the current file waits until every rotated one is finished.
+        return;
+    }
+    let Some(r) = f.current.as_mut() else { return };
+    match r.truncated() {
+        Ok(true) => {
+            out.extend(r.take_unterminated(ctx));
+            r.restart(f.next_generation);
+            f.next_generation += 1;
+            stats.truncations += 1;
+            warn!(path = %f.path.display(), "truncated: reading again from the start");
+        }
+        Ok(false) => {}
+        Err(e) => return read_error(&f.path, &e, stats),
+    }
+    let mut progress = 0;
+    if let Err(e) = r.read_lines(ctx, out, budget, &mut progress) {
+        read_error(&f.path, &e, stats);
+    }
+}
+
+fn read_error(path: &Path, e: &std::io::Error, stats: &mut FollowStats) {
+    stats.read_errors += 1;
+    warn!(path = %path.display(), error = %e, "cannot read");
+}
