@@ -5,7 +5,9 @@ use canhgac_agent::{collect_from, Inventory, Sources};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn debian() -> Inventory {
@@ -25,13 +27,24 @@ fn debian_fixture_fields() {
     assert_eq!(inv.os.id.as_deref(), Some("debian"));
     assert_eq!(inv.os.kernel.as_deref(), Some("6.1.0-18-amd64"));
     assert_eq!(inv.cpu.count, 2);
-    assert_eq!(inv.cpu.model.as_deref(), Some("Intel(R) Xeon(R) Silver 4210R CPU @ 2.40GHz"));
+    assert_eq!(
+        inv.cpu.model.as_deref(),
+        Some("Intel(R) Xeon(R) Silver 4210R CPU @ 2.40GHz")
+    );
     assert_eq!(inv.memory_total_bytes, Some(8_029_696 * 1024));
     assert_eq!(inv.uptime_seconds, Some(86_400));
     assert_eq!(inv.last_boot.as_deref(), Some("2023-11-14T22:13:20Z"));
-    let mounts: Vec<_> = inv.disks.iter().map(|d| (d.mount.as_str(), d.fs_type.as_str())).collect();
+    let mounts: Vec<_> = inv
+        .disks
+        .iter()
+        .map(|d| (d.mount.as_str(), d.fs_type.as_str()))
+        .collect();
     assert_eq!(mounts, [("/", "ext4"), ("/boot/efi", "vfat")]);
-    let ifs: Vec<_> = inv.interfaces.iter().map(|i| (i.name.as_str(), i.mac.as_deref())).collect();
+    let ifs: Vec<_> = inv
+        .interfaces
+        .iter()
+        .map(|i| (i.name.as_str(), i.mac.as_deref()))
+        .collect();
     assert_eq!(ifs, [("eth0", Some("52:54:00:12:34:56")), ("lo", None)]);
 }
 
@@ -71,7 +84,11 @@ fn dpkg_status_edge_cases_reported_with_lines() {
 fn rolling_release_without_package_database() {
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc")).unwrap();
-    std::fs::write(root.path().join("etc/os-release"), "NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n").unwrap();
+    std::fs::write(
+        root.path().join("etc/os-release"),
+        "NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n",
+    )
+    .unwrap();
     std::fs::write(root.path().join("etc/hostname"), "laptop\n").unwrap();
     let inv = collect_from(&Sources::fixture(root.path())).unwrap();
     assert_eq!(inv.hostname, "laptop");
@@ -115,7 +132,11 @@ fn fingerprint_ignores_volatile_fields_only() {
         d.free_bytes += 12345;
     }
     assert_eq!(a.fingerprint(), b.fingerprint());
-    assert_eq!(a.fingerprint(), debian().fingerprint(), "two collections of the same host agree");
+    assert_eq!(
+        a.fingerprint(),
+        debian().fingerprint(),
+        "two collections of the same host agree"
+    );
 
     let mut c = a.clone();
     if let Some(s) = c.software.as_mut() {
@@ -137,9 +158,16 @@ fn this_machine_dpkg_status_lists_bash() {
     };
     let status = parse_dpkg_status(&text);
     assert!(status.problems.is_empty(), "{:?}", status.problems);
-    let bash = status.packages.iter().find(|p| p.name == "bash").expect("bash is installed");
+    let bash = status
+        .packages
+        .iter()
+        .find(|p| p.name == "bash")
+        .expect("bash is installed");
     let version = bash.version.as_deref().unwrap();
-    assert!(version.chars().next().is_some_and(|c| c.is_ascii_digit()), "{version}");
+    assert!(
+        version.chars().next().is_some_and(|c| c.is_ascii_digit()),
+        "{version}"
+    );
     assert!(status.packages.iter().any(|p| p.name == "coreutils"));
     assert!(status.packages.len() > 50);
 }
@@ -155,12 +183,18 @@ fn this_machine_full_inventory() {
     assert!(inv.cpu.count >= 1);
     assert!(inv.memory_total_bytes.unwrap_or(0) > 0);
     assert!(inv.uptime_seconds.is_some());
-    assert!(inv.interfaces.iter().any(|i| i.addresses.iter().any(|a| a.is_loopback())));
+    assert!(inv
+        .interfaces
+        .iter()
+        .any(|i| i.addresses.iter().any(|a| a.is_loopback())));
     for d in &inv.disks {
         assert!(d.total_bytes >= d.free_bytes, "{d:?}");
     }
     if Path::new("/var/lib/dpkg/status").exists() {
-        assert!(inv.software.as_ref().is_some_and(|s| s.iter().any(|p| p.name == "bash")));
+        assert!(inv
+            .software
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|p| p.name == "bash")));
     }
     canhgac_vuln::inventory::parse_inventory("self.json", inv.to_json().as_bytes()).unwrap();
 }

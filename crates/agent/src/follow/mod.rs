@@ -10,12 +10,17 @@
 //!   is cut to that length and flagged [`Line::cut`], its full length kept in [`Line::length`]. A last line without
 //!   its newline is held back until the newline arrives.
 //! - **Rotation by rename**: when the path names another file, the old file is read to its end first (it keeps its
-//!   checkpoint under `draining`) and dropped once a poll finds nothing more in it; its unfinished last line, if
+//!   checkpoint under `draining`) and dropped once two consecutive polls find nothing more in it; its unfinished last line, if
 //!   any, is then handed out flagged [`Line::unterminated`]. The new file is read from offset 0. After a restart, a
 //!   rotated file is looked for in the same folder by device and inode.
 //! - **Copytruncate**: a file shorter than what was read, or whose first bytes changed, starts again at 0 with a
 //!   new generation. Lines written between the copy and the truncation can be lost — the nature of copytruncate —
 //!   and every truncation is counted.
+//! - **Limit**: after a restart only the files named in the committed checkpoint are looked for. A file that
+//!   appeared at the path *and* was rotated away again after the last commit is not known, so its lines are
+//!   lost (counted in [`FollowStats::lost_files`] only when the checkpoint named it). Committing after every
+//!   poll — the intended use, as soon as the batch is in the [`crate::Spool`] — makes that need two rotations
+//!   within one poll interval and a crash.
 //! - **Ids**: a hash of (source, configured path, inode, generation, offset of the line's first byte). The
 //!   generation counts the files a path has had, so a reused inode number does not repeat ids.
 

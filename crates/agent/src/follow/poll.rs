@@ -6,6 +6,10 @@ use super::{find_rotated, is_not_found, FileCheckpoint, FollowStats, Followed, L
 use std::path::{Path, PathBuf};
 use tracing::warn;
 
+/// A rotated file is finished (and its unterminated last line handed out) once this many consecutive polls
+/// found nothing new in it: a writer that has not reopened its log yet still has a poll interval to write.
+const FINISH_AFTER_IDLE_POLLS: u32 = 2;
+
 /// Rebuilds a path's readers from its committed checkpoint.
 pub(super) fn restore(
     path: &Path,
@@ -103,11 +107,16 @@ pub(super) fn poll_one(
         let d = &mut f.draining[i];
         let mut progress = 0;
         match d.read_lines(ctx, out, budget, &mut progress) {
-            Ok(true) if progress == 0 => {
-                out.extend(d.take_unterminated(ctx));
-                f.draining.remove(i);
+            Ok(true) => {
+                d.idle_polls = if progress == 0 { d.idle_polls + 1 } else { 0 };
+                if d.idle_polls >= FINISH_AFTER_IDLE_POLLS {
+                    out.extend(d.take_unterminated(ctx));
+                    f.draining.remove(i);
+                } else {
+                    i += 1;
+                }
             }
-            Ok(_) => i += 1,
+            Ok(false) => i += 1,
             Err(e) => {
                 read_error(&d.location, &e, stats);
                 i += 1;

@@ -53,6 +53,8 @@ pub(super) struct Reader {
     /// The first bytes of the file (at most `head_cap`).
     head: Vec<u8>,
     head_cap: usize,
+    /// Consecutive polls that found nothing new (used to finish rotated files).
+    pub idle_polls: u32,
 }
 
 /// Why a checkpoint could not be resumed in a file.
@@ -79,6 +81,7 @@ impl Reader {
             pending_len: 0,
             head: Vec::new(),
             head_cap,
+            idle_polls: 0,
         })
     }
 

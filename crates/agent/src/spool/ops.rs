@@ -51,9 +51,9 @@ impl Spool {
                 self.active.insert(f)
             }
         };
-        let written =
-            f.write_all(&record)
-                .and_then(|()| if self.config.sync { f.sync_data() } else { Ok(()) });
+        let written = f
+            .write_all(&record)
+            .and_then(|()| if self.config.sync { f.sync_data() } else { Ok(()) });
         if let Err(e) = written {
             // Leave no half record behind the good ones.
             let _ = f.set_len(len);
