@@ -49,10 +49,11 @@ impl Default for SpoolConfig {
     }
 }
 
-/// Counters kept across restarts in `spool.meta`.
+/// Counters, kept across restarts in `spool.meta` except `pushed`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpoolStats {
-    /// Batches pushed.
+    /// Batches pushed since the spool was opened (not saved: saving at every push would double the writes).
+    #[serde(skip)]
     pub pushed: u64,
     /// Batches acknowledged.
     pub acked: u64,
