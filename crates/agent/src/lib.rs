@@ -33,7 +33,8 @@
 //! }
 //! # Ok(()) }
 //! ```
-#![deny(clippy::unwrap_used)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
 pub mod follow;

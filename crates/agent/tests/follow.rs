@@ -29,7 +29,7 @@ fn append(path: &Path, text: &str) {
 }
 
 fn follower(s: &Setup, config: FollowConfig) -> FileFollower {
-    FileFollower::open(&s.state, &[s.log.clone()], config).unwrap()
+    FileFollower::open(&s.state, std::slice::from_ref(&s.log), config).unwrap()
 }
 
 fn texts(lines: &[Line]) -> Vec<&str> {
@@ -254,7 +254,7 @@ fn restart_after_the_rotated_file_vanished_counts_the_loss() {
 fn corrupt_state_file_is_an_error_naming_the_line() {
     let s = setup();
     fs::write(&s.state, "{\n \"version\": 1,\n \"files\": nope\n}\n").unwrap();
-    let err = FileFollower::open(&s.state, &[s.log.clone()], FollowConfig::new("h"))
+    let err = FileFollower::open(&s.state, std::slice::from_ref(&s.log), FollowConfig::new("h"))
         .err()
         .unwrap();
     let msg = err.to_string();

@@ -278,6 +278,25 @@ impl FileFollower {
 mod poll;
 use poll::{poll_one, restore};
 
+/// Finds the file in `dir` with the given identity whose first bytes match the checkpoint.
+fn find_rotated(dir: &Path, cp: &FileCheckpoint, head_cap: usize) -> Option<Reader> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    for entry in entries.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || identity(&meta) != (cp.dev, cp.ino) {
+            continue;
+        }
+        if let Ok(Resume::Ready(r)) = Reader::resume(&entry.path(), cp, head_cap) {
+            return Some(r);
+        }
+    }
+    None
+}
+
+fn is_not_found(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,23 +317,4 @@ mod tests {
             assert_ne!(base, other);
         }
     }
-}
-
-/// Finds the file in `dir` with the given identity whose first bytes match the checkpoint.
-fn find_rotated(dir: &Path, cp: &FileCheckpoint, head_cap: usize) -> Option<Reader> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    for entry in entries.flatten() {
-        let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() || identity(&meta) != (cp.dev, cp.ino) {
-            continue;
-        }
-        if let Ok(Resume::Ready(r)) = Reader::resume(&entry.path(), cp, head_cap) {
-            return Some(r);
-        }
-    }
-    None
-}
-
-fn is_not_found(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::NotFound
 }
