@@ -251,6 +251,50 @@ fn restart_after_the_rotated_file_vanished_counts_the_loss() {
 }
 
 #[test]
+fn deleted_file_without_successor_is_finished_and_released() {
+    let s = setup();
+    append(&s.log, "a1\na2-partial");
+    let mut f = follower(&s, FollowConfig::new("h"));
+    assert_eq!(texts(&f.poll().unwrap().lines), ["a1"]);
+    fs::remove_file(&s.log).unwrap();
+    assert!(f.poll().unwrap().lines.is_empty());
+    let b = f.poll().unwrap();
+    assert_eq!(texts(&b.lines), ["a2-partial"]);
+    assert!(b.lines[0].unterminated);
+    assert!(b.checkpoint.files[s.log.to_str().unwrap()].current.is_none());
+    append(&s.log, "b1\n");
+    assert_eq!(texts(&f.poll().unwrap().lines), ["b1"]);
+}
+
+#[test]
+fn a_path_listed_twice_is_followed_once() {
+    let s = setup();
+    append(&s.log, "once\n");
+    let mut f =
+        FileFollower::open(&s.state, &[s.log.clone(), s.log.clone()], FollowConfig::new("h")).unwrap();
+    assert_eq!(texts(&f.poll().unwrap().lines), ["once"]);
+}
+
+#[test]
+fn several_files_share_the_batch_limit_and_keep_their_own_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    append(&a, "a1\na2\na3\n");
+    append(&b, "b1\nb2\n");
+    let mut config = FollowConfig::new("h");
+    config.max_batch_lines = 4;
+    let state = dir.path().join("state.json");
+    let mut f = FileFollower::open(&state, &[a.clone(), b.clone()], config.clone()).unwrap();
+    let first = f.poll().unwrap();
+    assert_eq!(texts(&first.lines), ["a1", "a2", "a3", "b1"]);
+    assert!(first.more);
+    f.commit(&first.checkpoint).unwrap();
+    drop(f);
+    let mut f = FileFollower::open(&state, &[a, b], config).unwrap();
+    assert_eq!(texts(&f.poll().unwrap().lines), ["b2"]);
+}
+
+#[test]
 fn corrupt_state_file_is_an_error_naming_the_line() {
     let s = setup();
     fs::write(&s.state, "{\n \"version\": 1,\n \"files\": nope\n}\n").unwrap();

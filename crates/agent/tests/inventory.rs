@@ -103,6 +103,20 @@ fn rolling_release_without_package_database() {
 }
 
 #[test]
+fn unreadable_file_is_a_warning_not_a_failure() {
+    let root = tempfile::tempdir().unwrap();
+    // A folder where a file is expected: opening works, reading fails (EISDIR).
+    std::fs::create_dir_all(root.path().join("etc/os-release")).unwrap();
+    std::fs::create_dir_all(root.path().join("proc")).unwrap();
+    std::fs::write(root.path().join("proc/meminfo"), "MemTotal: 1024 kB\n").unwrap();
+    let inv = collect_from(&Sources::fixture(root.path())).unwrap();
+    assert_eq!(inv.memory_total_bytes, Some(1024 * 1024));
+    assert_eq!(inv.os.name, "Linux");
+    assert_eq!(inv.warnings.len(), 1, "{:?}", inv.warnings);
+    assert!(inv.warnings[0].contains("etc/os-release"), "{:?}", inv.warnings);
+}
+
+#[test]
 fn json_round_trips_through_the_vuln_reader() {
     let inv = debian();
     let json = inv.to_json();

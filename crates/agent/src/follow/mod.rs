@@ -197,6 +197,9 @@ impl FileFollower {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             let key = path.to_string_lossy().into_owned();
+            if files.iter().any(|f: &Followed| f.key == key) {
+                continue; // listed twice: follow it once
+            }
             let cp = state.files.get(&key).cloned().unwrap_or_default();
             files.push(restore(path, key, &cp, config.head_bytes, &mut stats));
         }

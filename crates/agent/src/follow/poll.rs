@@ -78,6 +78,7 @@ pub(super) fn poll_one(
     stats: &mut FollowStats,
 ) {
     // What the path names now; a rotation moves the current reader to `draining`.
+    let mut path_gone = false;
     match std::fs::metadata(&f.path) {
         Ok(meta) => {
             let id = identity(&meta);
@@ -98,7 +99,7 @@ pub(super) fn poll_one(
                 }
             }
         }
-        Err(e) if is_not_found(&e) => {}
+        Err(e) if is_not_found(&e) => path_gone = true,
         Err(e) => read_error(&f.path, &e, stats),
     }
 
@@ -140,8 +141,15 @@ pub(super) fn poll_one(
         Err(e) => return read_error(&f.path, &e, stats),
     }
     let mut progress = 0;
-    if let Err(e) = r.read_lines(ctx, out, budget, &mut progress) {
-        read_error(&f.path, &e, stats);
+    match r.read_lines(ctx, out, budget, &mut progress) {
+        Ok(true) => r.idle_polls = if progress == 0 { r.idle_polls + 1 } else { 0 },
+        Ok(false) => r.idle_polls = 0,
+        Err(e) => read_error(&f.path, &e, stats),
+    }
+    // A file deleted without a successor: finish it like a rotated one, so its space can be freed.
+    if path_gone && r.idle_polls >= FINISH_AFTER_IDLE_POLLS && r.deleted() {
+        out.extend(r.take_unterminated(ctx));
+        f.current = None;
     }
 }
 

@@ -138,6 +138,17 @@ impl Reader {
         Ok(now != self.head)
     }
 
+    /// True when the file has no name left (deleted while open). Always false where this cannot be told.
+    pub fn deleted(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.file.metadata().is_ok_and(|m| m.nlink() == 0)
+        }
+        #[cfg(not(unix))]
+        false
+    }
+
     /// Starts again at offset 0 with a new generation (after a truncation).
     pub fn restart(&mut self, generation: u32) {
         self.generation = generation;

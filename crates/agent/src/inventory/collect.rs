@@ -26,25 +26,32 @@ pub fn collect_inventory() -> Result<Inventory> {
     }
 }
 
-/// Collects a Linux inventory from the files under `src.root`. Unreadable or malformed pieces become warnings
-/// naming the file (and line); only a failure to read a file that exists but cannot be opened is an error.
+/// Collects a Linux inventory from the files under `src.root`. Missing files leave their members empty; files
+/// that cannot be read and malformed lines become warnings naming the file (and line). Never fails on a Linux
+/// root; the `Result` is for the Windows collector's commands.
 pub fn collect_from(src: &Sources) -> Result<Inventory> {
     let root = src.root.as_path();
-    let mut warnings = Vec::new();
-    let text = |rel: &str| read_text(&root.join(rel), SMALL);
+    let mut files = Files {
+        root,
+        warnings: Vec::new(),
+    };
 
-    let (hostname, mut domain) = hostname(root)?;
+    let (hostname, mut domain) = hostname(&mut files);
     if domain.is_none() {
-        domain = text("etc/resolv.conf")?.as_deref().and_then(resolv_domain);
+        domain = files.small("etc/resolv.conf").as_deref().and_then(resolv_domain);
     }
-    let release = match text("etc/os-release")? {
+    let release = match files.small("etc/os-release") {
         Some(t) => OsRelease::parse(&t),
-        None => text("usr/lib/os-release")?
+        None => files
+            .small("usr/lib/os-release")
             .map(|t| OsRelease::parse(&t))
             .unwrap_or_default(),
     };
-    let kernel = text("proc/sys/kernel/osrelease")?.map(|s| s.trim().to_owned());
-    let machine = text("proc/sys/kernel/arch")?
+    let kernel = files
+        .small("proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned());
+    let machine = files
+        .small("proc/sys/kernel/arch")
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
@@ -59,22 +66,29 @@ pub fn collect_from(src: &Sources) -> Result<Inventory> {
         kernel,
     };
 
-    let mut cpu = text("proc/cpuinfo")?
+    let mut cpu = files
+        .small("proc/cpuinfo")
         .map(|t| parse_cpuinfo(&t))
         .unwrap_or_default();
     if cpu.count == 0 && root == Path::new("/") {
         cpu.count = std::thread::available_parallelism().map_or(0, usize::from);
     }
-    let memory_total_bytes = text("proc/meminfo")?.as_deref().and_then(parse_meminfo_total);
-    let uptime_seconds = text("proc/uptime")?.as_deref().and_then(parse_uptime);
-    let last_boot = text("proc/stat")?
+    let memory_total_bytes = files
+        .small("proc/meminfo")
+        .as_deref()
+        .and_then(parse_meminfo_total);
+    let uptime_seconds = files.small("proc/uptime").as_deref().and_then(parse_uptime);
+    let last_boot = files
+        .small("proc/stat")
         .as_deref()
         .and_then(parse_stat_btime)
         .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
 
-    let disks = disks(src, text("proc/mounts")?.as_deref().unwrap_or(""), &mut warnings);
-    let software = software(src, &mut warnings)?;
+    let mounts = files.small("proc/mounts").unwrap_or_default();
+    let software = software(src, &mut files);
+    let mut warnings = files.warnings;
+    let disks = disks(src, &mounts, &mut warnings);
 
     let macs = read_macs(&root.join("sys/class/net"));
     let addrs = if src.live_addresses {
@@ -104,17 +118,37 @@ pub fn collect_from(src: &Sources) -> Result<Inventory> {
     })
 }
 
+/// Reads files under the root, turning read failures into warnings.
+struct Files<'a> {
+    root: &'a Path,
+    warnings: Vec<String>,
+}
+
+impl Files<'_> {
+    fn read(&mut self, rel: &str, cap: u64) -> Option<String> {
+        let path = self.root.join(rel);
+        read_text(&path, cap).unwrap_or_else(|e| {
+            self.warnings.push(e.to_string());
+            None
+        })
+    }
+
+    fn small(&mut self, rel: &str) -> Option<String> {
+        self.read(rel, SMALL)
+    }
+}
+
 /// Host name and, when it is fully qualified, its domain: `proc/sys/kernel/hostname`, else `etc/hostname`.
-fn hostname(root: &Path) -> Result<(String, Option<String>)> {
-    let name = match read_text(&root.join("proc/sys/kernel/hostname"), SMALL)? {
-        Some(n) => Some(n),
-        None => read_text(&root.join("etc/hostname"), SMALL)?,
-    };
-    let name = name.map(|n| n.trim().to_owned()).unwrap_or_default();
-    Ok(match name.split_once('.') {
+fn hostname(files: &mut Files<'_>) -> (String, Option<String>) {
+    let name = files
+        .small("proc/sys/kernel/hostname")
+        .or_else(|| files.small("etc/hostname"))
+        .map(|n| n.trim().to_owned())
+        .unwrap_or_default();
+    match name.split_once('.') {
         Some((host, domain)) if !domain.is_empty() => (host.to_owned(), Some(domain.to_owned())),
         _ => (name, None),
-    })
+    }
 }
 
 /// The `domain` line of resolv.conf, else the first `search` domain.
@@ -167,16 +201,16 @@ fn disks(src: &Sources, mounts: &str, warnings: &mut Vec<String>) -> Vec<Disk> {
     out
 }
 
-/// dpkg and rpm packages; `None` when neither database exists.
-fn software(src: &Sources, warnings: &mut Vec<String>) -> Result<Option<Vec<Software>>> {
+/// dpkg and rpm packages; `None` when neither database could be read.
+fn software(src: &Sources, files: &mut Files<'_>) -> Option<Vec<Software>> {
     let mut found = false;
     let mut list = Vec::new();
-    let status_path = src.root.join("var/lib/dpkg/status");
-    if let Some(text) = read_text(&status_path, MAX_TEXT_BYTES)? {
+    if let Some(text) = files.read("var/lib/dpkg/status", MAX_TEXT_BYTES) {
         found = true;
         let status = parse_dpkg_status(&text);
+        let path = src.root.join("var/lib/dpkg/status");
         for p in &status.problems {
-            warnings.push(format!("{}: {p}", status_path.display()));
+            files.warnings.push(format!("{}: {p}", path.display()));
         }
         list.extend(status.packages);
     }
@@ -190,16 +224,16 @@ fn software(src: &Sources, warnings: &mut Vec<String>) -> Result<Option<Vec<Soft
                     found = true;
                     let (packages, problems) = parse_rpm_query(&out);
                     for p in problems {
-                        warnings.push(format!("rpm -qa output: {p}"));
+                        files.warnings.push(format!("rpm -qa output: {p}"));
                     }
                     list.extend(packages);
                 }
-                Err(e) => warnings.push(e.to_string()),
+                Err(e) => files.warnings.push(e.to_string()),
             }
         }
     }
     list.sort();
-    Ok(found.then_some(list))
+    found.then_some(list)
 }
 
 #[cfg(test)]
