@@ -254,3 +254,31 @@ fn bad_settings_are_refused() {
         Err(Error::Config { .. })
     ));
 }
+
+#[test]
+fn a_crash_at_any_byte_of_a_write_keeps_exactly_the_whole_records_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let batches: Vec<Vec<u8>> = (0..5).map(batch).collect();
+    {
+        let mut s = Spool::open(dir.path(), SpoolConfig::default()).unwrap();
+        for b in &batches {
+            s.push(b).unwrap();
+        }
+    }
+    let seg = segments(dir.path()).pop().unwrap();
+    let bytes = fs::read(&seg).unwrap();
+    let mut boundaries = vec![0usize];
+    for b in &batches {
+        boundaries.push(boundaries.last().unwrap() + 8 + b.len());
+    }
+    assert_eq!(*boundaries.last().unwrap(), bytes.len());
+    for cut in 0..=bytes.len() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join(seg.file_name().unwrap()), &bytes[..cut]).unwrap();
+        let mut s = Spool::open(d.path(), SpoolConfig::default()).unwrap();
+        let whole = boundaries.iter().filter(|&&b| b <= cut).count() - 1;
+        let torn = !boundaries.contains(&cut);
+        assert_eq!(s.stats().damaged_records, u64::from(torn), "cut at {cut}");
+        assert_eq!(drain(&mut s), batches[..whole], "cut at {cut}");
+    }
+}
