@@ -42,9 +42,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let size = std::fs::metadata(&log)?.len();
 
-    let mut spool = Spool::open(dir.path().join("spool"), SpoolConfig { sync, ..SpoolConfig::default() })?;
-    let mut follower =
-        FileFollower::open(dir.path().join("follow.json"), std::slice::from_ref(&log), FollowConfig::new("bench"))?;
+    let mut spool = Spool::open(
+        dir.path().join("spool"),
+        SpoolConfig {
+            sync,
+            ..SpoolConfig::default()
+        },
+    )?;
+    let mut follower = FileFollower::open(
+        dir.path().join("follow.json"),
+        std::slice::from_ref(&log),
+        FollowConfig::new("bench"),
+    )?;
     let t = Instant::now();
     let (mut got, mut batches) = (0, 0);
     loop {
@@ -73,7 +82,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spool.ack()?;
     }
     let secs = t.elapsed().as_secs_f64();
-    println!("spool drain: {n} events in {secs:.2} s = {:.0} events/s", n as f64 / secs);
+    println!(
+        "spool drain: {n} events in {secs:.2} s = {:.0} events/s",
+        n as f64 / secs
+    );
     assert_eq!(n, lines);
     Ok(())
 }

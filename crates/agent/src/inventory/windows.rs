@@ -138,12 +138,15 @@ pub fn uninstall_entries(keys: &[RegKey]) -> Vec<Software> {
 
 /// KB numbers, one a line, as `Get-HotFix | ForEach-Object HotFixID` prints them.
 pub fn hotfix_ids(text: &str) -> Vec<String> {
+    let is_kb = |l: &str| {
+        l.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("KB"))
+            && l.get(2..)
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    };
     let mut out: Vec<String> = text
         .lines()
         .map(str::trim)
-        .filter(|l| {
-            l.len() > 2 && l[..2].eq_ignore_ascii_case("KB") && l[2..].bytes().all(|b| b.is_ascii_digit())
-        })
+        .filter(|l| is_kb(l))
         .map(str::to_ascii_uppercase)
         .collect();
     out.sort();
@@ -331,6 +334,12 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].name, "7-Zip 23.01 (x64)");
         assert_eq!(s[0].version.as_deref(), Some("23.01"));
+    }
+
+    // Regression: a line whose second character is not ASCII was sliced inside a character and panicked.
+    #[test]
+    fn hotfix_line_with_a_non_ascii_second_character() {
+        assert!(hotfix_ids("aé\nKé1\n").is_empty());
     }
 
     #[test]
