@@ -295,6 +295,26 @@ fn several_files_share_the_batch_limit_and_keep_their_own_positions() {
 }
 
 #[test]
+fn start_at_end_skips_what_a_new_path_already_holds_but_not_its_unfinished_line() {
+    let s = setup();
+    append(&s.log, "old1\nold2\npart");
+    let mut config = FollowConfig::new("h");
+    config.start_at_end = true;
+    let mut f = follower(&s, config.clone());
+    assert!(f.poll().unwrap().lines.is_empty());
+    append(&s.log, "ial\nnew\n");
+    let b = f.poll().unwrap();
+    assert_eq!(texts(&b.lines), ["partial", "new"]);
+    assert_eq!(b.lines[0].offset, 10);
+    f.commit(&b.checkpoint).unwrap();
+    drop(f);
+    // Known to the state file now: resumed, not skipped again.
+    append(&s.log, "after restart\n");
+    let mut f = follower(&s, config);
+    assert_eq!(texts(&f.poll().unwrap().lines), ["after restart"]);
+}
+
+#[test]
 fn corrupt_state_file_is_an_error_naming_the_line() {
     let s = setup();
     fs::write(&s.state, "{\n \"version\": 1,\n \"files\": nope\n}\n").unwrap();

@@ -52,6 +52,11 @@ pub struct FollowConfig {
     pub max_batch_bytes: usize,
     /// Leading bytes hashed to recognise a file again. Default 256.
     pub head_bytes: usize,
+    /// For a path the state file does not know yet, start after the last complete line of the file already
+    /// there instead of at its beginning (files appearing later are always read from their beginning). The
+    /// path is known once a checkpoint naming it is committed; commit the first poll's checkpoint even when it
+    /// holds no line, or a restart before any line skips again. Default off.
+    pub start_at_end: bool,
 }
 
 impl FollowConfig {
@@ -63,6 +68,7 @@ impl FollowConfig {
             max_batch_lines: 1000,
             max_batch_bytes: 1024 * 1024,
             head_bytes: 256,
+            start_at_end: false,
         }
     }
 }
@@ -200,8 +206,10 @@ impl FileFollower {
             if files.iter().any(|f: &Followed| f.key == key) {
                 continue; // listed twice: follow it once
             }
-            let cp = state.files.get(&key).cloned().unwrap_or_default();
-            files.push(restore(path, key, &cp, config.head_bytes, &mut stats));
+            match state.files.get(&key) {
+                Some(cp) => files.push(restore(path, key, cp, config.head_bytes, &mut stats)),
+                None => files.push(first_sight(path, key, &config, &mut stats)),
+            }
         }
         Ok(Self {
             state_path,
@@ -279,7 +287,7 @@ impl FileFollower {
 }
 
 mod poll;
-use poll::{poll_one, restore};
+use poll::{first_sight, poll_one, restore};
 
 /// Finds the file in `dir` with the given identity whose first bytes match the checkpoint.
 fn find_rotated(dir: &Path, cp: &FileCheckpoint, head_cap: usize) -> Option<Reader> {

@@ -2,13 +2,44 @@
 
 use super::checkpoint::identity;
 use super::reader::{Budget, LineCtx, Reader, Resume};
-use super::{find_rotated, is_not_found, FileCheckpoint, FollowStats, Followed, Line, PathCheckpoint};
+use super::{
+    find_rotated, is_not_found, FileCheckpoint, FollowConfig, FollowStats, Followed, Line, PathCheckpoint,
+};
 use std::path::{Path, PathBuf};
 use tracing::warn;
 
 /// A rotated file is finished (and its unterminated last line handed out) once this many consecutive polls
 /// found nothing new in it: a writer that has not reopened its log yet still has a poll interval to write.
 const FINISH_AFTER_IDLE_POLLS: u32 = 2;
+
+/// A path the state file does not know: nothing is opened (the first poll reads the file from 0), unless
+/// `start_at_end` asks to skip what the file already holds.
+pub(super) fn first_sight(
+    path: &Path,
+    key: String,
+    config: &FollowConfig,
+    stats: &mut FollowStats,
+) -> Followed {
+    let mut f = Followed {
+        path: path.to_owned(),
+        key,
+        next_generation: 0,
+        current: None,
+        draining: Vec::new(),
+    };
+    if config.start_at_end {
+        match Reader::open_at_end(path, 0, config.head_bytes) {
+            Ok(r) => {
+                f.current = Some(r);
+                f.next_generation = 1;
+                stats.rotations += 1;
+            }
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => read_error(path, &e, stats),
+        }
+    }
+    f
+}
 
 /// Rebuilds a path's readers from its committed checkpoint.
 pub(super) fn restore(

@@ -85,6 +85,25 @@ impl Reader {
         })
     }
 
+    /// Opens `path` just after its last newline, so only lines completed from now on are read. When the last
+    /// 64 KiB hold no newline, reading starts at the end (that unfinished line's beginning is not read).
+    pub fn open_at_end(path: &Path, generation: u32, head_cap: usize) -> io::Result<Self> {
+        let mut r = Self::open(path, generation, head_cap)?;
+        let size = r.file.metadata()?.len();
+        let tail_start = size.saturating_sub(CHUNK as u64);
+        r.file.seek(SeekFrom::Start(tail_start))?;
+        let mut tail = Vec::with_capacity(CHUNK);
+        (&mut r.file).take(CHUNK as u64).read_to_end_capped(&mut tail)?;
+        let start = match tail.iter().rposition(|&b| b == b'\n') {
+            Some(i) => tail_start + i as u64 + 1,
+            None => tail_start + tail.len() as u64,
+        };
+        r.head = r.read_head(usize::try_from(start).unwrap_or(usize::MAX).min(head_cap))?;
+        r.read_pos = start;
+        r.boundary = start;
+        Ok(r)
+    }
+
     /// Opens `path` at a checkpoint, after checking it is the same content.
     pub fn resume(path: &Path, cp: &FileCheckpoint, head_cap: usize) -> io::Result<Resume> {
         let mut r = Self::open(path, cp.generation, head_cap)?;
