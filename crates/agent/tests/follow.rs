@@ -315,6 +315,35 @@ fn start_at_end_skips_what_a_new_path_already_holds_but_not_its_unfinished_line(
 }
 
 #[test]
+fn a_checkpointed_file_that_cannot_be_reopened_keeps_its_checkpoint() {
+    use std::os::unix::fs::MetadataExt;
+    let s = setup();
+    // The path is a folder whose identity the state file names: opening works, reading fails (EISDIR).
+    fs::create_dir(&s.log).unwrap();
+    let m = fs::metadata(&s.log).unwrap();
+    let key = s.log.to_str().unwrap();
+    let state = format!(
+        "{{\"version\":1,\"files\":{{\"{key}\":{{\"next_generation\":3,\"current\":{{\"dev\":{},\"ino\":{},\
+         \"generation\":2,\"offset\":1,\"head_len\":1,\"head_sha256\":\"\"}}}}}}}}",
+        m.dev(),
+        m.ino()
+    );
+    fs::write(&s.state, state).unwrap();
+    let mut f = follower(&s, FollowConfig::new("h"));
+    for _ in 0..2 {
+        let b = f.poll().unwrap();
+        assert!(b.lines.is_empty());
+        let cp = &b.checkpoint.files[key];
+        assert_eq!(
+            cp.current.as_ref().map(|c| (c.ino, c.generation)),
+            Some((m.ino(), 2))
+        );
+        assert_eq!(cp.next_generation, 3);
+    }
+    assert!(f.stats().read_errors >= 2);
+}
+
+#[test]
 fn corrupt_state_file_is_an_error_naming_the_line() {
     let s = setup();
     fs::write(&s.state, "{\n \"version\": 1,\n \"files\": nope\n}\n").unwrap();

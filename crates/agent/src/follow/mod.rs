@@ -16,6 +16,8 @@
 //! - **Copytruncate**: a file shorter than what was read, or whose first bytes changed, starts again at 0 with a
 //!   new generation. Lines written between the copy and the truncation can be lost — the nature of copytruncate —
 //!   and every truncation is counted.
+//! - **Errors**: a file that exists but cannot be read is counted in [`FollowStats::read_errors`] and tried again
+//!   at the next poll; a checkpointed file that cannot be reopened keeps its checkpoint meanwhile.
 //! - **Limit**: after a restart only the files named in the committed checkpoint are looked for. A file that
 //!   appeared at the path *and* was rotated away again after the last commit is not known, so its lines are
 //!   lost (counted in [`FollowStats::lost_files`] only when the checkpoint named it). Committing after every
@@ -176,6 +178,8 @@ struct Followed {
     key: String,
     next_generation: u32,
     current: Option<Reader>,
+    /// The committed checkpoint of a file that could not be reopened yet (kept in snapshots, retried).
+    unresumed: Option<FileCheckpoint>,
     draining: Vec<Reader>,
 }
 
@@ -276,7 +280,11 @@ impl FileFollower {
                     f.key.clone(),
                     PathCheckpoint {
                         next_generation: f.next_generation,
-                        current: f.current.as_ref().map(Reader::checkpoint),
+                        current: f
+                            .current
+                            .as_ref()
+                            .map(Reader::checkpoint)
+                            .or_else(|| f.unresumed.clone()),
                         draining: f.draining.iter().map(Reader::checkpoint).collect(),
                     },
                 )

@@ -25,6 +25,7 @@ pub(super) fn first_sight(
         key,
         next_generation: 0,
         current: None,
+        unresumed: None,
         draining: Vec::new(),
     };
     if config.start_at_end {
@@ -57,6 +58,7 @@ pub(super) fn restore(
         key,
         next_generation: cp.next_generation,
         current: None,
+        unresumed: None,
         draining: Vec::new(),
     };
     for d in &cp.draining {
@@ -65,28 +67,40 @@ pub(super) fn restore(
             None => lost(path, d, stats),
         }
     }
-    let Some(c) = &cp.current else { return f };
+    if let Some(c) = &cp.current {
+        reattach(&mut f, c, head_cap, stats);
+    }
+    f
+}
+
+/// Finds the file a committed `current` checkpoint names: still at the path (resumed, or read again from 0 when
+/// truncated or replaced), or rotated away in the same folder (drained first). When it cannot be opened now it is
+/// kept in `unresumed` and tried again at the next poll, so a passing error does not read the file again.
+fn reattach(f: &mut Followed, c: &FileCheckpoint, head_cap: usize, stats: &mut FollowStats) {
+    let path = f.path.as_path();
     let same_file = std::fs::metadata(path).is_ok_and(|m| identity(&m) == (c.dev, c.ino));
     if same_file {
         match Reader::resume(path, c, head_cap) {
             Ok(Resume::Ready(r)) => f.current = Some(r),
             Ok(Resume::Changed) => {
+                // Without a reader the next poll opens the file at 0 with the next generation.
                 stats.truncations += 1;
                 warn!(path = %path.display(), "truncated or replaced while stopped: reading it again from the start");
             }
             Err(e) => {
-                stats.read_errors += 1;
-                warn!(path = %path.display(), error = %e, "cannot reopen");
+                read_error(path, &e, stats);
+                f.unresumed = Some(c.clone());
             }
         }
-        // Without a reader the next poll opens the file at 0 with the next generation.
-        return f;
+        return;
     }
+    let dir = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     match find_rotated(&dir, c, head_cap) {
         Some(r) => f.draining.push(r),
         None => lost(path, c, stats),
     }
-    f
 }
 
 fn lost(path: &Path, cp: &FileCheckpoint, stats: &mut FollowStats) {
@@ -108,6 +122,12 @@ pub(super) fn poll_one(
     budget: &mut Budget,
     stats: &mut FollowStats,
 ) {
+    if let Some(c) = f.unresumed.take() {
+        reattach(f, &c, head_cap, stats);
+        if f.unresumed.is_some() {
+            return;
+        }
+    }
     // What the path names now; a rotation moves the current reader to `draining`.
     let mut path_gone = false;
     match std::fs::metadata(&f.path) {
