@@ -314,6 +314,7 @@ fn start_at_end_skips_what_a_new_path_already_holds_but_not_its_unfinished_line(
     assert_eq!(texts(&f.poll().unwrap().lines), ["after restart"]);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_checkpointed_file_that_cannot_be_reopened_keeps_its_checkpoint() {
     use std::os::unix::fs::MetadataExt;
