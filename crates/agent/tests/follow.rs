@@ -234,6 +234,27 @@ fn restart_after_rotation_while_stopped_finishes_the_rotated_file() {
 }
 
 #[test]
+fn a_device_number_changed_by_a_reboot_does_not_lose_the_place() {
+    let s = setup();
+    append(&s.log, "a1\n");
+    let mut f = follower(&s, FollowConfig::new("h"));
+    let b = f.poll().unwrap();
+    let mut cp = b.checkpoint.clone();
+    for p in cp.files.values_mut() {
+        if let Some(c) = p.current.as_mut() {
+            c.dev ^= 0xFFFF;
+        }
+    }
+    f.commit(&cp).unwrap();
+    drop(f);
+    append(&s.log, "a2\n");
+    let mut f = follower(&s, FollowConfig::new("h"));
+    let b = f.poll().unwrap();
+    assert_eq!(texts(&b.lines), ["a2"]);
+    assert_eq!(f.stats().lost_files, 0);
+}
+
+#[test]
 fn restart_after_the_rotated_file_vanished_counts_the_loss() {
     let s = setup();
     append(&s.log, "a1\n");

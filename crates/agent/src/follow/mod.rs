@@ -12,7 +12,8 @@
 //! - **Rotation by rename**: when the path names another file, the old file is read to its end first (it keeps its
 //!   checkpoint under `draining`) and dropped once two consecutive polls find nothing more in it; its unfinished last line, if
 //!   any, is then handed out flagged [`Line::unterminated`]. The new file is read from offset 0. After a restart, a
-//!   rotated file is looked for in the same folder by device and inode.
+//!   rotated file is looked for in the same folder by inode and first bytes (not by device: some device numbers change across
+//!   reboots).
 //! - **Copytruncate**: a file shorter than what was read, or whose first bytes changed, starts again at 0 with a
 //!   new generation. Lines written between the copy and the truncation can be lost — the nature of copytruncate —
 //!   and every truncation is counted.
@@ -297,12 +298,13 @@ impl FileFollower {
 mod poll;
 use poll::{first_sight, poll_one, restore};
 
-/// Finds the file in `dir` with the given identity whose first bytes match the checkpoint.
+/// Finds the file in `dir` with the checkpoint's inode whose first bytes match the checkpoint. The device is not
+/// compared: one folder is on one file system, and some device numbers change across reboots.
 fn find_rotated(dir: &Path, cp: &FileCheckpoint, head_cap: usize) -> Option<Reader> {
     let entries = std::fs::read_dir(dir).ok()?;
     for entry in entries.flatten() {
         let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() || identity(&meta) != (cp.dev, cp.ino) {
+        if !meta.is_file() || identity(&meta).1 != cp.ino {
             continue;
         }
         if let Ok(Resume::Ready(r)) = Reader::resume(&entry.path(), cp, head_cap) {

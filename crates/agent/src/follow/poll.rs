@@ -78,7 +78,8 @@ pub(super) fn restore(
 /// kept in `unresumed` and tried again at the next poll, so a passing error does not read the file again.
 fn reattach(f: &mut Followed, c: &FileCheckpoint, head_cap: usize, stats: &mut FollowStats) {
     let path = f.path.as_path();
-    let same_file = std::fs::metadata(path).is_ok_and(|m| identity(&m) == (c.dev, c.ino));
+    // The inode, not the device, which can change across reboots; the first bytes are checked on resuming.
+    let same_file = std::fs::metadata(path).is_ok_and(|m| identity(&m).1 == c.ino);
     if same_file {
         match Reader::resume(path, c, head_cap) {
             Ok(Resume::Ready(r)) => f.current = Some(r),
