@@ -9,11 +9,11 @@
 //! - **Lines**: split on `\n` (a trailing `\r` is removed); a line longer than [`FollowConfig::max_line_bytes`]
 //!   is cut to that length and flagged [`Line::cut`], its full length kept in [`Line::length`]. A last line without
 //!   its newline is held back until the newline arrives.
-//! - **Rotation by rename**: when the path names another file, the old file is read to its end first (it keeps its
-//!   checkpoint under `draining`) and dropped once two consecutive polls find nothing more in it; its unfinished last line, if
-//!   any, is then handed out flagged [`Line::unterminated`]. The new file is read from offset 0. After a restart, a
-//!   rotated file is looked for in the same folder by inode and first bytes (not by device: some device numbers change across
-//!   reboots).
+//! - **Rotation by rename**: when the path names another file, the old file is read to its end first (it keeps
+//!   its checkpoint under `draining`) and dropped once two consecutive polls find nothing more in it; its
+//!   unfinished last line, if any, is then handed out flagged [`Line::unterminated`]. The new file is read from
+//!   offset 0. After a restart, a rotated file is looked for in the same folder by inode and first bytes (not by
+//!   device: some device numbers change across reboots).
 //! - **Copytruncate**: a file shorter than what was read, or whose first bytes changed, starts again at 0 with a
 //!   new generation. Lines written between the copy and the truncation can be lost — the nature of copytruncate —
 //!   and every truncation is counted.
