@@ -14,7 +14,7 @@ use std::path::Path;
 const SMALL: u64 = 1024 * 1024;
 
 /// Collects the running host's inventory: Linux (and other Unix) from `/`, Windows through
-/// [`super::windows::collect`].
+/// `reg query` and `Get-HotFix` (see [`super::windows`]).
 pub fn collect_inventory() -> Result<Inventory> {
     #[cfg(windows)]
     {
