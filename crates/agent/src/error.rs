@@ -38,8 +38,10 @@ pub enum Error {
         /// The limit it exceeds.
         limit: u64,
     },
-    /// `ack` was called with nothing left to acknowledge.
-    #[error("nothing to acknowledge: the spool is empty")]
+    /// `ack` was called without a batch peeked, or the peeked batch was dropped since (spool full).
+    #[error(
+        "nothing to acknowledge: no batch was peeked, or it was dropped since because the spool was full"
+    )]
     NothingToAck,
     /// A configuration value is out of range.
     #[error("invalid setting {name}: {message}")]

@@ -191,6 +191,24 @@ fn full_spool_drops_the_oldest_segment_and_counts_it() {
 }
 
 #[test]
+fn a_batch_dropped_between_peek_and_ack_is_not_acknowledged_in_place_of_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = batch(0).len() as u64 + 8;
+    let mut s = Spool::open(dir.path(), config(one * 4, one * 2)).unwrap();
+    for i in 0..4 {
+        s.push(&batch(i)).unwrap();
+    }
+    assert_eq!(s.peek().unwrap().unwrap().bytes, batch(0)); // being sent…
+    s.push(&batch(4)).unwrap(); // …while the full spool drops batches 0 and 1
+    assert_eq!(s.stats().dropped_records, 2);
+    assert!(
+        matches!(s.ack(), Err(Error::NothingToAck)),
+        "batch 2 was never sent: it must not be acked"
+    );
+    assert_eq!(drain(&mut s), [batch(2), batch(3), batch(4)]);
+}
+
+#[test]
 fn acknowledged_segments_are_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Spool::open(dir.path(), config(100_000, 200)).unwrap();

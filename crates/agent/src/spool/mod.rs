@@ -2,7 +2,8 @@
 //!
 //! Batches are appended as records (`[length][crc32][payload]`) to segment files `NNNN….seg` in one folder; a
 //! segment is closed when the next record would take it past [`SpoolConfig::segment_bytes`]. [`Spool::peek`]
-//! returns the oldest batch not yet acknowledged — the same one again until [`Spool::ack`] — and a segment whose
+//! returns the oldest batch not yet acknowledged — the same one again until [`Spool::ack`], which acknowledges
+//! exactly that batch — and a segment whose
 //! records are all acknowledged is deleted. The acknowledged position and the counters live in `spool.meta`,
 //! replaced atomically at every acknowledgement: after a crash a batch is sent again at worst, never lost.
 //!

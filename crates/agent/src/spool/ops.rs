@@ -175,11 +175,11 @@ impl Spool {
         self.save_meta()
     }
 
-    /// Acknowledges the batch [`Spool::peek`] returns: it will not be returned again, even after a restart.
+    /// Acknowledges the batch the last [`Spool::peek`] returned: it will not be returned again, even after a
+    /// restart. [`Error::NothingToAck`] when nothing was peeked, or when the peeked batch was dropped meanwhile
+    /// because the spool was full (a `push` between `peek` and `ack`), so a batch that was never sent cannot be
+    /// acknowledged in its place.
     pub fn ack(&mut self) -> Result<()> {
-        if self.head_len.is_none() {
-            self.peek()?;
-        }
         let Some(size) = self.head_len.take() else {
             return Err(Error::NothingToAck);
         };
