@@ -3,8 +3,7 @@
 //! Batches are appended as records (`[length][crc32][payload]`) to segment files `NNNN….seg` in one folder; a
 //! segment is closed when the next record would take it past [`SpoolConfig::segment_bytes`]. [`Spool::peek`]
 //! returns the oldest batch not yet acknowledged — the same one again until [`Spool::ack`], which acknowledges
-//! exactly that batch — and a segment whose
-//! records are all acknowledged is deleted. The acknowledged position and the counters live in `spool.meta`,
+//! exactly that batch — and a segment whose records are all acknowledged is deleted. The acknowledged position and the counters live in `spool.meta`,
 //! replaced atomically at every acknowledgement: after a crash a batch is sent again at worst, never lost.
 //!
 //! **When full** — the segments would exceed [`SpoolConfig::max_total_bytes`] — the **oldest segment is dropped**
