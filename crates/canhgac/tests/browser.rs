@@ -448,7 +448,7 @@ async fn botnet_list_reaches_the_right_unit_in_order() {
     )
     .unwrap();
     c.goto(&format!("{url}/botnet")).await.unwrap();
-    click(&c, "details summary").await;
+    click(&c, "[data-test=list-upload]").await;
     fill(&c, "form[data-test=list-form] input[name=version]", "2024-01").await;
     c.find(Locator::Css("form[data-test=list-form] input[type=file]"))
         .await
@@ -496,6 +496,14 @@ async fn botnet_list_reaches_the_right_unit_in_order() {
     .await;
     click(&c, "form[data-test=state-form] button").await;
     assert!(text(&c, "[data-test=item-state]").await.contains("Đã làm sạch"));
+    fill(
+        &c,
+        "form[data-test=comment-form] textarea[name=body]",
+        "Đã báo cáo Sở, chờ quét lại tuần sau",
+    )
+    .await;
+    click(&c, "form[data-test=comment-form] button").await;
+    assert!(text(&c, "#comments").await.contains("chờ quét lại tuần sau"));
     click(&c, "[data-test=logout]").await;
 
     // Unit B: none of A's items (its own address is not on the list).

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use canhgac_ioc::{IndicatorSet, Warnings};
+use canhgac_ioc::IndicatorSet;
 use canhgac_sigma::{load_paths, Engine, LoadOptions, Mapping};
 use canhgac_store::{Store, StoreError};
 
@@ -91,6 +91,7 @@ pub async fn build_detector(
     rules: &[PathBuf],
 ) -> Result<(Detector, DetectorReport), StoreError> {
     let lists = store.current_indicator_lists().await?;
+    let warnings = store.active_warnings(true).await?;
     let rules = rules.to_vec();
     let (sigma, errors) = tokio::task::spawn_blocking(move || {
         if rules.is_empty() {
@@ -114,7 +115,7 @@ pub async fn build_detector(
         Detector {
             sigma,
             indicators,
-            warnings: Warnings::build(vec![canhgac_ioc::WarningList::private_ranges()]).0,
+            warnings,
         },
         report,
     ))

@@ -308,6 +308,28 @@ fn table() -> Table {
         "A remediation item",
         pages::botnet::item,
     )
+    .add_limited(
+        "POST",
+        "/botnet/warnings",
+        Session,
+        "Add a warning list (the Department)",
+        pages::botnet::add_warning_list,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/botnet/warnings/{id}/deactivate",
+        Session,
+        "Stop applying a warning list",
+        pages::botnet::deactivate_warning_list,
+    )
+    .add(
+        "POST",
+        "/botnet/items/{id}/comments",
+        Session,
+        "Comment on a remediation item",
+        pages::botnet::comment,
+    )
     .add(
         "POST",
         "/botnet/items/{id}/state",
@@ -763,6 +785,42 @@ fn table() -> Table {
         Token,
         "One stored event",
         api::events::get,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/warning-lists",
+        Token,
+        "Add a warning list (MISP JSON or one value a line)",
+        api::botnet::add_warning_list,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/warning-lists",
+        Token,
+        "Warning lists",
+        api::botnet::warning_lists,
+    )
+    .add(
+        "POST",
+        "/api/v1/warning-lists/{id}/deactivate",
+        Token,
+        "Stop applying a warning list",
+        api::botnet::deactivate_warning_list,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items/{id}/comments",
+        Token,
+        "Comments on an item",
+        api::botnet::comments,
+    )
+    .add(
+        "POST",
+        "/api/v1/botnet/items/{id}/comments",
+        Token,
+        "Comment on an item",
+        api::botnet::comment,
     )
     .add(
         "GET",

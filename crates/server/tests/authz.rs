@@ -221,6 +221,14 @@ async fn no_route_leaks_or_changes_another_units_data() {
         1,
         "no list was imported by anyone but the Department"
     );
+    assert!(
+        w.store.item_comments(&admin, w.item_b).await.unwrap().is_empty(),
+        "nobody commented on B's item"
+    );
+    assert!(
+        w.store.warning_lists(&admin).await.unwrap().is_empty(),
+        "warning lists are the Department's alone"
+    );
     let b_sources = w.store.event_sources(&admin).await.unwrap();
     let b_source = b_sources.iter().find(|s| s.id == w.source_b).unwrap();
     assert!(

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use canhgac_ioc::import::ColumnMap;
 use canhgac_ioc::import::{import, ImportOptions};
-use canhgac_ioc::{diff, IndicatorSet, IpRange, ListKind, Rejected, Warnings};
+use canhgac_ioc::{diff, IndicatorSet, IpRange, ListKind, Rejected};
 use canhgac_model::{Actor, Criticality, FieldError, Invalid, Millis, Permission, Scope, UnitId};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -50,6 +50,8 @@ pub struct ListReport {
     pub removed_sample: Vec<String>,
     /// Remediation items created.
     pub items: usize,
+    /// Matches a warning list suppressed (kept as items outside the queue, naming the list).
+    pub suppressed: usize,
     /// Items created per unit: (unit code, unit name, items).
     pub per_unit: Vec<(String, String, usize)>,
 }
@@ -133,6 +135,9 @@ pub struct BotnetItem {
     pub state_note: String,
     pub state_at: Option<Millis>,
     pub created_at: Millis,
+    /// The warning list that suppressed this match (empty: not suppressed), and its value that matched.
+    pub suppressed_by: String,
+    pub suppressed_value: String,
 }
 
 /// Filters of the queue.
@@ -189,6 +194,8 @@ fn row_to_item(r: &AnyRow) -> Result<BotnetItem> {
         state_note: get_str(r, "state_note")?,
         state_at: r.try_get("state_at")?,
         created_at: get_i64(r, "created_at")?,
+        suppressed_by: get_str(r, "suppressed_by")?,
+        suppressed_value: get_str(r, "suppressed_value")?,
     })
 }
 
@@ -198,7 +205,12 @@ const ITEM_SELECT: &str = "SELECT i.*, l.name AS list_name, l.version AS list_ve
 /// An item's identity within one import: unit, listed entry, matched address or range.
 type ItemKey = (i64, String, String);
 /// What an item will hold: how it matched, the entry, the machines concerned.
-type Pending<'a> = (String, canhgac_ioc::Hit<'a>, Vec<ItemAsset>);
+type Pending<'a> = (
+    String,
+    canhgac_ioc::Hit<'a>,
+    Vec<ItemAsset>,
+    Option<canhgac_ioc::Suppression>,
+);
 
 /// The estate every unit has: active assets with their addresses, and public ranges.
 struct Estate {
@@ -294,6 +306,7 @@ impl Store {
             added_sample: sample(&d.added),
             removed_sample: sample(&d.removed),
             items,
+            suppressed: 0,
             per_unit: Vec::new(),
         })
     }
@@ -357,6 +370,7 @@ impl Store {
             up.version.trim().to_string()
         };
         let estate = self.estate().await?;
+        let warnings = self.active_warnings(false).await?;
         let set = IndicatorSet::from_lists([imported.clone().into_list(
             up.name.trim(),
             up.source.trim(),
@@ -373,7 +387,7 @@ impl Store {
             .enumerate()
             .map(|(i, (_, _, r))| (usize::MAX - i, *r))
             .collect::<Vec<_>>();
-        let matches = set.match_estate(asset_ips, range_subjects, &Warnings::default());
+        let matches = set.match_estate(asset_ips, range_subjects, &warnings);
         let report_base = self.report(up, &imported, None, 0).await?;
         let now = now_ms();
         let mut w = self.begin_write().await?;
@@ -399,9 +413,6 @@ impl Store {
         // One item per unit, entry and matched address or range.
         let mut items: std::collections::BTreeMap<ItemKey, Pending<'_>> = Default::default();
         for m in &matches {
-            if m.suppressed.is_some() {
-                continue;
-            }
             let (unit, matched, via, assets) = if m.subject >= estate.assets.len() {
                 let (unit, cidr, _) = &estate.ranges[usize::MAX - m.subject];
                 let mut behind: Vec<ItemAsset> = estate
@@ -423,14 +434,14 @@ impl Store {
             let key = (unit.0, m.hit.entry.indicator.to_string(), matched);
             let slot = items
                 .entry(key)
-                .or_insert_with(|| (via.to_string(), m.hit, Vec::new()));
+                .or_insert_with(|| (via.to_string(), m.hit, Vec::new(), m.suppressed.clone()));
             for a in assets {
                 if !slot.2.iter().any(|x| x.id == a.id) {
                     slot.2.push(a);
                 }
             }
         }
-        for ((unit, indicator, matched), (via, hit, assets)) in items.iter_mut() {
+        for ((unit, indicator, matched), (via, hit, assets, suppressed)) in items.iter_mut() {
             assets.sort_by(|a, b| {
                 b.criticality
                     .cmp(&a.criticality)
@@ -447,8 +458,8 @@ impl Store {
                 .unwrap_or_default();
             sqlx::query(
                 "INSERT INTO botnet_items (unit_id, list_id, indicator, matched, via, category, family, first_seen, \
-                 last_seen, assets, top_criticality, state, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12)",
+                 last_seen, assets, top_criticality, state, created_at, suppressed_by, suppressed_value) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14)",
             )
             .bind(*unit)
             .bind(list_id)
@@ -462,13 +473,18 @@ impl Store {
             .bind(serde_json::to_string(&assets).unwrap_or_else(|_| "[]".into()))
             .bind(top)
             .bind(now)
+            .bind(suppressed.as_ref().map(|s| s.list.clone()).unwrap_or_default())
+            .bind(suppressed.as_ref().map(|s| s.value.clone()).unwrap_or_default())
             .execute(&mut *w.tx)
             .await?;
         }
         let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
-        for (unit, _, _) in items.keys() {
-            *counts.entry(*unit).or_default() += 1;
+        for ((unit, _, _), pending) in &items {
+            if pending.3.is_none() {
+                *counts.entry(*unit).or_default() += 1;
+            }
         }
+        let suppressed = items.values().filter(|p| p.3.is_some()).count();
         let mut per_unit = Vec::new();
         for (unit, n) in counts {
             let r = sqlx::query("SELECT code, name FROM units WHERE id = $1")
@@ -479,7 +495,8 @@ impl Store {
         }
         let report = ListReport {
             list_id: Some(list_id),
-            items: items.len(),
+            items: items.len() - suppressed,
+            suppressed,
             per_unit,
             ..report_base
         };
@@ -540,7 +557,8 @@ impl Store {
             _ => return Err(StoreError::NotFound),
         }
         match q.state.as_str() {
-            "" | "open" => cond.push("i.state IN ('new', 'investigating')".into()),
+            "" | "open" => cond.push("i.state IN ('new', 'investigating') AND i.suppressed_by = ''".into()),
+            "suppressed" => cond.push("i.suppressed_by <> ''".into()),
             "all" => {}
             s => {
                 let st = ItemState::parse(s).ok_or_else(|| invalid("state", "err.choice"))?;
@@ -553,7 +571,7 @@ impl Store {
             format!(" WHERE {}", cond.join(" AND "))
         };
         let sql = format!(
-            "{ITEM_SELECT}{wh} ORDER BY CASE WHEN i.state IN ('new', 'investigating') THEN 0 ELSE 1 END, \
+            "{ITEM_SELECT}{wh} ORDER BY CASE WHEN i.state IN ('new', 'investigating') AND i.suppressed_by = '' THEN 0 ELSE 1 END, \
              i.top_criticality DESC, i.created_at, i.id LIMIT 1000"
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;

@@ -24,6 +24,7 @@ mod password;
 mod sessions;
 mod units;
 mod users;
+mod warnings;
 
 use std::path::Path;
 
@@ -34,6 +35,7 @@ pub use alerts::{AlertNotice, AlertQuery, Raised, Suppression, UnitAlertSummary}
 pub use assets::{AssetQuery, AssetSort};
 pub use audit::{AuditEntry, AuditQuery, ChainCheck};
 pub use botnet::{BotnetItem, ItemAsset, ItemQuery, ItemState, ListReport, ListUpload, ListVersion};
+pub use canhgac_ioc::WarningKind;
 pub use canhgac_model::Actor;
 pub use error::{Result, StoreError};
 pub use events::{
@@ -43,6 +45,7 @@ pub use notify::{Delivery, DueNotification, NotificationLog, NotifyKind, NotifyS
 pub use password::secret as new_secret;
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
+pub use warnings::{ItemComment, WarningListInfo};
 
 /// The name under which the detection pipeline saves its position in the event table.
 pub const PIPELINE: &str = "detection";

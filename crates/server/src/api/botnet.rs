@@ -94,3 +94,68 @@ pub async fn set_state(api: Api, Path(id): Path<i64>, Body(b): Body<State>) -> A
             .await?,
     ))
 }
+
+#[derive(Deserialize)]
+pub struct WarningParams {
+    #[serde(default)]
+    name: String,
+    /// `cidr`, `hostname`, `string`, `substring` or `regex`; a MISP JSON body carries its own.
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /api/v1/warning-lists?name=…&kind=cidr`: the body is a MISP warninglist JSON or one value a line.
+pub async fn add_warning_list(
+    api: Api,
+    Query(p): Query<WarningParams>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<canhgac_store::WarningListInfo>), ApiError> {
+    let kind = if p.kind.is_empty() {
+        "cidr".to_string()
+    } else {
+        p.kind
+    };
+    let kind: canhgac_store::WarningKind = serde_json::from_value(serde_json::Value::String(kind))
+        .map_err(|_| ApiError::bad_request("kind must be cidr, hostname, string, substring or regex"))?;
+    let info = api
+        .state
+        .store
+        .add_warning_list(&api.actor, &p.name, kind, &body)
+        .await?;
+    crate::api::events::lists_changed(&api.state);
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+/// `GET /api/v1/warning-lists`.
+pub async fn warning_lists(api: Api) -> ApiResult<Vec<canhgac_store::WarningListInfo>> {
+    Ok(Json(api.state.store.warning_lists(&api.actor).await?))
+}
+
+/// `POST /api/v1/warning-lists/{id}/deactivate`.
+pub async fn deactivate_warning_list(api: Api, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    api.state.store.deactivate_warning_list(&api.actor, id).await?;
+    crate::api::events::lists_changed(&api.state);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct NewComment {
+    body: String,
+}
+
+/// `GET /api/v1/botnet/items/{id}/comments`.
+pub async fn comments(api: Api, Path(id): Path<i64>) -> ApiResult<Vec<canhgac_store::ItemComment>> {
+    Ok(Json(api.state.store.item_comments(&api.actor, id).await?))
+}
+
+/// `POST /api/v1/botnet/items/{id}/comments`.
+pub async fn comment(
+    api: Api,
+    Path(id): Path<i64>,
+    Body(b): Body<NewComment>,
+) -> Result<(StatusCode, Json<canhgac_store::ItemComment>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(api.state.store.comment_item(&api.actor, id, &b.body).await?),
+    ))
+}

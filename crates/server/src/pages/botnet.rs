@@ -90,9 +90,10 @@ async fn render(page: &Page, q: ItemQuery, extra: Value, status: StatusCode) -> 
             store.botnet_items(&page.actor, &q).await?,
             store.lists().await?,
             store.units(&page.actor).await?,
+            store.warning_lists(&page.actor).await?,
         ))
     };
-    let (items, lists, units) = match loaded.await {
+    let (items, lists, units, warning_lists) = match loaded.await {
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
@@ -100,6 +101,7 @@ async fn render(page: &Page, q: ItemQuery, extra: Value, status: StatusCode) -> 
         units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
     let ctx = page.ctx(context! {
         items, lists, unit_names, units => if page.actor.scope() == Scope::All { units } else { Vec::new() },
+        warning_lists, warning_kinds => WARNING_KINDS,
         q => Value::from_serialize(&q),
         states => ItemState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         ..extra
@@ -267,9 +269,13 @@ async fn render_item(page: &Page, id: i64, errors: Value, status: StatusCode) ->
         Ok(i) => i,
         Err(e) => return page.fail(e),
     };
+    let comments = match page.state.store.item_comments(&page.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return page.fail(e),
+    };
     let ctx = page.ctx(context! {
         can_work => page.actor.allows(Permission::Operate, item.unit_id),
-        item, errors,
+        item, errors, comments,
         states => ItemState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
     });
     page.state.views.render_status(status, "botnet_item.html", ctx)
@@ -300,6 +306,92 @@ pub async fn set_state(page: Page, Path(id): Path<i64>, Form(f): Form<StateForm>
         .await
     {
         Ok(_) => see_other(&format!("/botnet/items/{id}")),
+        Err(StoreError::Invalid(inv)) => {
+            let errors = Value::from_serialize(field_messages(&page, &inv.0));
+            render_item(&page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+/// The kinds a warning list of plain values may have (MISP JSON files carry their own).
+const WARNING_KINDS: [&str; 5] = ["cidr", "hostname", "string", "substring", "regex"];
+
+/// `POST /botnet/warnings` (multipart: `csrf`, `name`, `kind`, `file`): the Department adds a warning list.
+pub async fn add_warning_list(page: Page, mp: Multipart) -> Response {
+    let (fields, file) = match read_multipart(&page, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    if let Err(r) = page.check_csrf(&field("csrf")) {
+        return r;
+    }
+    let Ok(kind) =
+        serde_json::from_value::<canhgac_store::WarningKind>(serde_json::Value::String(field("kind")))
+    else {
+        return page.error(StatusCode::UNPROCESSABLE_ENTITY, "err.choice");
+    };
+    let bytes = file.map(|(_, b)| b).unwrap_or_default();
+    match page
+        .state
+        .store
+        .add_warning_list(&page.actor, &field("name"), kind, &bytes)
+        .await
+    {
+        Ok(_) => {
+            crate::api::events::lists_changed(&page.state);
+            see_other("/botnet#warnings")
+        }
+        Err(StoreError::Invalid(inv)) => {
+            let errors = Value::from_serialize(field_messages(&page, &inv.0));
+            render(
+                &page,
+                ItemQuery::default(),
+                context! { warning_errors => errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /botnet/warnings/{id}/deactivate`.
+pub async fn deactivate_warning_list(page: Page, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Response {
+    if let Err(r) = page.check_csrf(&f.csrf) {
+        return r;
+    }
+    match page.state.store.deactivate_warning_list(&page.actor, id).await {
+        Ok(()) => {
+            crate::api::events::lists_changed(&page.state);
+            see_other("/botnet#warnings")
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// `POST /botnet/items/{id}/comments`.
+pub async fn comment(page: Page, Path(id): Path<i64>, Form(f): Form<CommentForm>) -> Response {
+    if let Err(r) = page.check_csrf(&f.csrf) {
+        return r;
+    }
+    match page.state.store.comment_item(&page.actor, id, &f.body).await {
+        Ok(_) => see_other(&format!("/botnet/items/{id}#comments")),
         Err(StoreError::Invalid(inv)) => {
             let errors = Value::from_serialize(field_messages(&page, &inv.0));
             render_item(&page, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -149,4 +149,100 @@ pub async fn botnet_list_becomes_each_units_queue(store: &Store) {
         2,
         "both imports audited, the command line's too"
     );
+    // Comments: A's people on A's item; B cannot see or write A's thread.
+    let a_item = store
+        .botnet_items(
+            &w.a_admin,
+            &ItemQuery {
+                state: "all".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    store
+        .comment_item(&w.a_admin, a_item, "Đã cách ly máy A-HIS-DB")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.comment_item(&w.a_admin, a_item, "  ").await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.comment_item(&w.b_admin, a_item, "x").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.item_comments(&w.b_admin, a_item).await,
+        Err(StoreError::NotFound)
+    ));
+    let thread = store.item_comments(&w.a_admin, a_item).await.unwrap();
+    assert_eq!(
+        (thread.len(), thread[0].body.as_str()),
+        (1, "Đã cách ly máy A-HIS-DB")
+    );
+
+    // A warning list (the unit's NAT range is known-good, e.g. a CDN's): a later import keeps the match out of
+    // the queue, naming the list; only the Department manages warning lists.
+    assert!(matches!(
+        store
+            .add_warning_list(
+                &w.a_admin,
+                "CDN",
+                canhgac_store::WarningKind::Cidr,
+                b"203.0.113.0/24\n"
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    ));
+    let bad = store
+        .add_warning_list(
+            &w.admin,
+            "bad",
+            canhgac_store::WarningKind::Regex,
+            b"([unclosed\n",
+        )
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(_))),
+        "a regex that does not compile is refused"
+    );
+    let misp =
+        br#"{"name": "Known CDN ranges", "type": "cidr", "description": "test", "list": ["203.0.113.0/24"]}"#;
+    let wl = store
+        .add_warning_list(&w.admin, "", canhgac_store::WarningKind::Cidr, misp)
+        .await
+        .unwrap();
+    assert_eq!((wl.name.as_str(), wl.entries), ("Known CDN ranges", 1));
+    let r3 = store.import_list(None, &up("2024-03", feb)).await.unwrap();
+    assert_eq!(r3.suppressed, 1, "A's NAT range match is suppressed");
+    let suppressed = store
+        .botnet_items(
+            &w.admin,
+            &ItemQuery {
+                state: "suppressed".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(
+        (
+            suppressed[0].suppressed_by.as_str(),
+            suppressed[0].indicator.as_str(),
+            suppressed[0].unit_id
+        ),
+        ("Known CDN ranges", "203.0.113.7", w.a)
+    );
+    let open = store.botnet_items(&w.admin, &ItemQuery::default()).await.unwrap();
+    assert!(
+        open.iter().all(|i| i.suppressed_by.is_empty()),
+        "suppressed matches are not in the queue"
+    );
+    store.deactivate_warning_list(&w.admin, wl.id).await.unwrap();
+    let r4 = store.import_list(None, &up("2024-04", feb)).await.unwrap();
+    assert_eq!(r4.suppressed, 0, "a deactivated list no longer applies");
+    assert_eq!(store.warning_lists(&w.b_admin).await.unwrap().len(), 1);
 }
