@@ -46,7 +46,7 @@ mod pattern;
 mod rule;
 mod value;
 
-pub use condition::{parse as parse_condition, ConditionError, Expr};
+pub use condition::{parse as parse_condition, ConditionError, Expr, MAX_DEPTH as MAX_CONDITION_DEPTH};
 pub use correlation::{CorrelationMatch, Correlator};
 pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};
