@@ -41,6 +41,7 @@ mod error;
 mod event;
 mod load;
 mod mapping;
+mod nesting;
 mod parse;
 mod pattern;
 mod rule;

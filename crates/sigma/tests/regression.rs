@@ -1,6 +1,7 @@
 //! Regression tests: each is named after what broke, with a line saying how it was found.
 
 use canhgac_sigma::{load_str, parse_condition, Error, LoadOptions, MAX_CONDITION_DEPTH};
+use std::time::{Duration, Instant};
 
 fn rule_with_condition(condition: &str) -> String {
     format!("title: deep\ndetection:\n    selection:\n        Image: x\n    condition: '{condition}'\n")
@@ -63,4 +64,31 @@ fn long_not_chains_are_an_error_not_a_stack_overflow() {
     };
     assert!(parse_condition(&mixed(half)).is_ok());
     assert!(parse_condition(&mixed(half + 1)).is_err());
+}
+
+// A rule file of 64,000 nested `[` (128 KB) kept the YAML scanner busy for 18 seconds (its time grows with the
+// square of the nesting) before the loader refused it for exceeding 128 levels.
+#[test]
+fn deeply_nested_flow_collections_are_refused_before_the_yaml_scanner() {
+    let n = 64_000;
+    let text = format!(
+        "title: deep\ndetection:\n    selection: {}{}\n    condition: selection\n",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let started = Instant::now();
+    let report = load_str(&text, "deep.yml", &LoadOptions::default());
+    let took = started.elapsed();
+    assert_eq!(report.loaded(), 0);
+    match report.errors.as_slice() {
+        [Error::Yaml { origin, message }] => {
+            assert_eq!(origin, "deep.yml");
+            assert_eq!(
+                message,
+                "flow collections nested deeper than 128 levels at line 3 column 144"
+            );
+        }
+        other => panic!("expected one YAML error, got {other:?}"),
+    }
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }

@@ -1,9 +1,11 @@
 //! Any bytes as a rule file: loaded (every document a rule, filter, correlation or a located error), compiled, and
-//! the compiled rules matched against three fixed events and fed to the correlator; never a panic or a hang.
+//! the compiled rules matched against three fixed events and fed to the correlator; never a panic or a hang. Text
+//! the loader refuses for its nesting must be text the YAML parser refuses too.
 #![no_main]
 
-use canhgac_sigma::{load_str, Correlator, Engine, LoadOptions, Mapping};
+use canhgac_sigma::{load_str, Correlator, Engine, Error, LoadOptions, Mapping};
 use libfuzzer_sys::fuzz_target;
+use serde::Deserialize as _;
 use serde_json::{json, Value};
 
 /// A Sysmon process creation, a Security 4688 and a PowerShell script block in the `evtx` crate's shape, with
@@ -32,6 +34,14 @@ fn events() -> [Value; 3] {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let report = load_str(&text, "fuzz.yml", &LoadOptions::default());
+    let refused_as_too_deep = report.errors.iter().any(
+        |e| matches!(e, Error::Yaml { message, .. } if message.starts_with("flow collections nested deeper")),
+    );
+    if refused_as_too_deep {
+        let yaml_refuses = serde_yaml_ng::Deserializer::from_str(&text)
+            .any(|document| serde_yaml_ng::Value::deserialize(document).is_err());
+        assert!(yaml_refuses, "refused for nesting, but the YAML parser reads it");
+    }
     if report.loaded() == 0 {
         return;
     }
