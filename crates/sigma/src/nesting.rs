@@ -40,10 +40,10 @@ struct Scan {
     depth: usize,
     /// Inside a `'…'` or `"…"` scalar (they may span lines).
     quote: Option<u8>,
-    /// Inside a block scalar (`|`, `>`) whose content lines are indented more than this.
-    block_scalar: Option<usize>,
-    /// The last line ended inside a plain scalar begun on a line of this indentation; more indented lines continue it.
-    plain: Option<usize>,
+    /// Inside a block scalar (`|`, `>`) whose content lines are indented more than this column.
+    block_scalar: Option<isize>,
+    /// The last line ended inside a plain scalar whose parent node is at this column; more indented lines continue it.
+    plain: Option<isize>,
 }
 
 /// Refuses text whose flow collections nest deeper than [`MAX_FLOW_DEPTH`].
@@ -52,8 +52,10 @@ pub(crate) fn check(text: &str) -> Result<(), TooDeep> {
     for (i, line) in text.split('\n').enumerate() {
         scan.line(line.as_bytes()).map_err(|at| TooDeep {
             line: i + 1,
-            column: line.as_bytes()[..at]
+            column: line
+                .as_bytes()
                 .iter()
+                .take(at)
                 .filter(|b| !is_continuation(**b))
                 .count()
                 + 1,
@@ -73,7 +75,7 @@ fn is_blank(b: u8) -> bool {
 impl Scan {
     /// Scans one line; `Err` holds the byte offset of the bracket that went too deep.
     fn line(&mut self, line: &[u8]) -> Result<(), usize> {
-        let indent = line.iter().take_while(|b| **b == b' ').count();
+        let indent = line.iter().take_while(|b| **b == b' ').count() as isize;
         let blank = line.iter().all(|b| is_blank(*b));
         if let Some(parent) = self.block_scalar {
             if blank || indent > parent {
@@ -86,12 +88,17 @@ impl Scan {
         }
         let continues_plain =
             self.depth == 0 && self.quote.is_none() && self.plain.is_some_and(|p| indent > p);
-        let plain_indent = if continues_plain { self.plain } else { Some(indent) };
-        // Whether a node may begin here, whether the previous byte was blank (for `#` and indicators), and whether
-        // the last thing seen was a plain scalar.
+        // Whether a node may begin here, whether the previous byte was blank (for `#` and indicators), whether the
+        // last thing seen was a plain scalar, and the columns of the nodes begun on this line. The parent of a line's
+        // first node is not known from the line: -1 takes every later line as its continuation, so that the scan
+        // skips rather than counts what it cannot place.
         let mut node_start = !continues_plain;
         let mut after_blank = true;
         let mut in_plain = continues_plain;
+        let mut at = Columns {
+            owner: -1,
+            parent: self.plain.unwrap_or(-1),
+        };
         let mut i = 0;
         while i < line.len() {
             let c = line[i];
@@ -116,7 +123,7 @@ impl Scan {
                     }
                 }
                 None => {
-                    let plain = self.token(line, &mut i, indent, &mut node_start, after_blank)?;
+                    let plain = self.token(line, &mut i, &mut at, &mut node_start, after_blank)?;
                     match plain {
                         Token::Plain => in_plain = true,
                         Token::Blank => {}
@@ -132,7 +139,7 @@ impl Scan {
             i += 1;
         }
         self.plain = if in_plain && self.depth == 0 && self.quote.is_none() {
-            plain_indent
+            Some(at.parent)
         } else {
             None
         };
@@ -144,12 +151,17 @@ impl Scan {
         &mut self,
         line: &[u8],
         i: &mut usize,
-        indent: usize,
+        at: &mut Columns,
         node_start: &mut bool,
         after_blank: bool,
     ) -> Result<Token, usize> {
         let c = line[*i];
         let next_blank = line.get(*i + 1).copied().is_none_or(is_blank);
+        if *node_start && self.depth == 0 && !is_blank(c) && !matches!(c, b'#' | b'&' | b'!') {
+            // A node begins here: its parent is the node begun last (`key` in `- key: value`).
+            at.parent = at.owner;
+            at.owner = *i as isize;
+        }
         match c {
             _ if is_blank(c) => return Ok(Token::Blank),
             b'#' if after_blank => return Ok(Token::EndOfLine),
@@ -169,7 +181,7 @@ impl Scan {
             b'-' | b'?' if *node_start && next_blank => {}
             b':' if next_blank => *node_start = true,
             b'|' | b'>' if *node_start && self.depth == 0 && block_header(&line[*i + 1..]) => {
-                self.block_scalar = Some(indent);
+                self.block_scalar = Some(at.parent);
                 return Ok(Token::EndOfLine);
             }
             b'&' | b'!' if *node_start => {
@@ -185,6 +197,14 @@ impl Scan {
         }
         Ok(Token::Other)
     }
+}
+
+/// Columns of the nodes begun on the current line (-1: not known).
+struct Columns {
+    /// The node begun last.
+    owner: isize,
+    /// The parent of the node begun last.
+    parent: isize,
 }
 
 /// What an unquoted byte was.
@@ -257,6 +277,8 @@ mod tests {
             format!("a: '\n  {deep}\n  '"),
             format!("a: don't\nb: '{deep}'"),
             format!("description: a plain scalar\n  {deep} continued\n\n  {deep}\nb: 1"),
+            format!("description:\n    a plain scalar on its own line\n  {deep}"),
+            format!("a: &anchor |\n  {deep}"),
             format!("- a plain scalar\n  {deep}"),
             format!("a: ['{deep}', \"{deep}\"]"),
         ] {
@@ -278,6 +300,10 @@ mod tests {
         ] {
             assert!(check(&text).is_err(), "{text}");
         }
+        // A block or plain scalar under `key` in `- key:` ends at the key's column, not the line's indentation.
+        assert!(check(&format!("- key: |\n    text\n  other: {deep}")).is_err());
+        assert!(check(&format!("- key: text\n  {deep}")).is_err());
+        assert_eq!(check(&format!("- key: text\n   {deep}")), Ok(()));
         // After a block scalar or a plain scalar ends, lines are scanned again.
         assert!(check(&format!("a: |\n  text\nb: {deep}")).is_err());
         assert!(check(&format!("a: text\nb: {deep}")).is_err());
