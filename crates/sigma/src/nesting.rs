@@ -35,7 +35,6 @@ impl fmt::Display for TooDeep {
 }
 
 /// The scanner's state carried from one line to the next.
-#[derive(Default)]
 struct Scan {
     depth: usize,
     /// Inside a `'…'` or `"…"` scalar (they may span lines).
@@ -44,11 +43,19 @@ struct Scan {
     block_scalar: Option<isize>,
     /// The last line ended inside a plain scalar whose parent node is at this column; more indented lines continue it.
     plain: Option<isize>,
+    /// The column of the key or `-` whose value the last line left to come (`key:` alone), -1 if none.
+    pending: isize,
 }
 
 /// Refuses text whose flow collections nest deeper than [`MAX_FLOW_DEPTH`].
 pub(crate) fn check(text: &str) -> Result<(), TooDeep> {
-    let mut scan = Scan::default();
+    let mut scan = Scan {
+        depth: 0,
+        quote: None,
+        block_scalar: None,
+        plain: None,
+        pending: -1,
+    };
     for (i, line) in text.split('\n').enumerate() {
         scan.line(line.as_bytes()).map_err(|at| TooDeep {
             line: i + 1,
@@ -90,15 +97,16 @@ impl Scan {
             self.depth == 0 && self.quote.is_none() && self.plain.is_some_and(|p| indent > p);
         // Whether a node may begin here, whether the previous byte was blank (for `#` and indicators), whether the
         // last thing seen was a plain scalar, and the columns of the nodes begun on this line. The parent of a line's
-        // first node is not known from the line: -1 takes every later line as its continuation, so that the scan
-        // skips rather than counts what it cannot place.
+        // first node is the key or `-` the last line left open; otherwise it is not known, and -1 takes every later
+        // line as a continuation, so that the scan skips rather than counts what it cannot place.
         let mut node_start = !continues_plain;
         let mut after_blank = true;
         let mut in_plain = continues_plain;
         let mut at = Columns {
-            owner: -1,
+            owner: if continues_plain { -1 } else { self.pending },
             parent: self.plain.unwrap_or(-1),
         };
+        self.pending = -1;
         let mut i = 0;
         while i < line.len() {
             let c = line[i];
@@ -138,11 +146,11 @@ impl Scan {
             after_blank = is_blank(c);
             i += 1;
         }
-        self.plain = if in_plain && self.depth == 0 && self.quote.is_none() {
-            Some(at.parent)
-        } else {
-            None
-        };
+        let open = self.depth == 0 && self.quote.is_none() && self.block_scalar.is_none();
+        self.plain = (open && in_plain).then_some(at.parent);
+        if open && node_start && !continues_plain {
+            self.pending = at.owner;
+        }
         Ok(())
     }
 
@@ -304,6 +312,11 @@ mod tests {
         assert!(check(&format!("- key: |\n    text\n  other: {deep}")).is_err());
         assert!(check(&format!("- key: text\n  {deep}")).is_err());
         assert_eq!(check(&format!("- key: text\n   {deep}")), Ok(()));
+        // A scalar alone on its line belongs to the `-` or key above it.
+        assert!(check(&format!("-\n  alone\n- {deep}")).is_err());
+        assert!(check(&format!("key:\n  alone\nother: {deep}")).is_err());
+        assert_eq!(check(&format!("key:\n    alone\n  {deep}")), Ok(()));
+        assert_eq!(check(&format!("alone\n{deep}")), Ok(()));
         // After a block scalar or a plain scalar ends, lines are scanned again.
         assert!(check(&format!("a: |\n  text\nb: {deep}")).is_err());
         assert!(check(&format!("a: text\nb: {deep}")).is_err());
