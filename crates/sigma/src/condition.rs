@@ -2,9 +2,13 @@
 //!
 //! Precedence is `not` > `and` > `or`, all left-associative. Names are resolved against the rule's search
 //! identifiers after parsing ([`Expr::resolve`]); the pipe aggregations of Sigma 1 (`| count() by …`) are reported
-//! as unsupported (correlation rules replace them).
+//! as unsupported (correlation rules replace them). Nesting (parentheses and `not`) is bounded by [`MAX_DEPTH`], so
+//! a hostile rule file cannot exhaust the stack of the parser or of the evaluators that walk the result.
 
 use std::fmt;
+
+/// The deepest nesting of parentheses and `not` a condition may have (SigmaHQ's rules use at most two).
+pub const MAX_DEPTH: usize = 64;
 
 /// A parsed condition over search identifiers (names not yet resolved).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +94,7 @@ pub fn parse(s: &str) -> Result<Expr, ConditionError> {
         toks,
         pos: 0,
         end: s.len(),
+        depth: 0,
     };
     let e = p.or()?;
     match p.toks.get(p.pos) {
@@ -109,6 +114,8 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end: usize,
+    /// Open parentheses and `not`s around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -118,6 +125,18 @@ impl Parser {
 
     fn offset(&self) -> usize {
         self.toks.get(self.pos).map_or(self.end, |t| t.0)
+    }
+
+    /// Enters one more level of nesting at the current token, or refuses beyond [`MAX_DEPTH`].
+    fn nest(&mut self) -> Result<(), ConditionError> {
+        if self.depth == MAX_DEPTH {
+            return Err(ConditionError {
+                offset: self.offset(),
+                message: format!("nested deeper than {MAX_DEPTH} levels of parentheses and `not`"),
+            });
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn or(&mut self) -> Result<Expr, ConditionError> {
@@ -140,8 +159,11 @@ impl Parser {
 
     fn not(&mut self) -> Result<Expr, ConditionError> {
         if self.word_is("not") {
+            self.nest()?;
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let e = self.not()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(e)));
         }
         self.atom()
     }
@@ -154,6 +176,9 @@ impl Parser {
                 message: "expected a search identifier".into(),
             });
         };
+        if t == Tok::Open {
+            self.nest()?;
+        }
         self.pos += 1;
         match t {
             Tok::Open => {
@@ -161,6 +186,7 @@ impl Parser {
                 match self.toks.get(self.pos) {
                     Some((_, Tok::Close)) => {
                         self.pos += 1;
+                        self.depth -= 1;
                         Ok(e)
                     }
                     _ => Err(ConditionError {

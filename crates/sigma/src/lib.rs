@@ -41,12 +41,13 @@ mod error;
 mod event;
 mod load;
 mod mapping;
+mod nesting;
 mod parse;
 mod pattern;
 mod rule;
 mod value;
 
-pub use condition::{parse as parse_condition, ConditionError, Expr};
+pub use condition::{parse as parse_condition, ConditionError, Expr, MAX_DEPTH as MAX_CONDITION_DEPTH};
 pub use correlation::{CorrelationMatch, Correlator};
 pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};

@@ -62,7 +62,17 @@ impl Restriction {
 
 impl LoadReport {
     /// Parses every YAML document in `text`; `origin` names it in errors (usually the file path).
+    ///
+    /// Text whose flow collections nest deeper than the YAML loader accepts (128 levels) is refused as a whole
+    /// before parsing, because the YAML scanner's time grows with the square of the nesting.
     pub fn add_str(&mut self, text: &str, origin: &str, opts: &LoadOptions) {
+        if let Err(deep) = crate::nesting::check(text) {
+            self.errors.push(Error::Yaml {
+                origin: origin.to_string(),
+                message: deep.to_string(),
+            });
+            return;
+        }
         for (i, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
             let document = i + 1;
             let doc = match serde_yaml_ng::Value::deserialize(de) {
