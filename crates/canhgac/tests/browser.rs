@@ -286,15 +286,30 @@ async fn console_in_chromium() {
     c.close().await.unwrap();
 }
 
-/// The officer's alert queue updates by itself: an alert raised while the page is open appears without a reload;
-/// the officer opens it, verifies it and closes it with the remediation done.
+/// A Sigma rule the live pipeline runs in the next test.
+const MIMIKATZ_RULE: &str = r"
+title: Mimikatz trên máy chủ
+id: 0a1b2c3d-0000-4000-8000-00000000000a
+level: critical
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    CommandLine|contains: 'sekurlsa::logonpasswords'
+  condition: selection
+";
+
+/// The officer's alert queue updates by itself: an event sent by a shipper while the page is open goes through
+/// the live pipeline (Sigma rule) and its alert appears without a reload; the officer opens it, verifies it and
+/// closes it with the remediation done.
 #[tokio::test]
 async fn officer_sees_a_new_alert_live_verifies_and_closes_it() {
     let Some((_driver, c)) = connect().await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let server = support::start(dir.path());
+    let rules = dir.path().join("mimikatz.yml");
+    std::fs::write(&rules, MIMIKATZ_RULE).unwrap();
+    let server = support::start_with(&dir.path().join("data"), &["--rules", rules.to_str().unwrap()]);
     let url = server.url.clone();
     let first = server.password.clone().expect("first start prints the password");
     let token = {
@@ -333,19 +348,32 @@ async fn officer_sees_a_new_alert_live_verifies_and_closes_it() {
     assert!(c.find(Locator::Css("[data-test=no-alerts]")).await.is_ok());
     let api = url.clone();
     tokio::task::spawn_blocking(move || {
-        let r = reqwest::blocking::Client::new()
-            .post(format!("{api}/api/v1/alerts"))
+        let client = reqwest::blocking::Client::new();
+        let source: serde_json::Value = client
+            .post(format!("{api}/api/v1/sources"))
             .bearer_auth(&token)
-            .json(&serde_json::json!({ "title": "Mimikatz trên HIS-DB", "severity": "critical", "host": "HIS-DB" }))
+            .json(&serde_json::json!({ "name": "Winlogbeat HIS-DB", "kind": "http" }))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let event = serde_json::json!({
+            "EventID": 4688, "Channel": "Security", "Hostname": "HIS-DB", "TimeCreated": "2024-02-09 07:00:00.000",
+            "NewProcessName": "C:\\Temp\\m.exe", "CommandLine": "m.exe privilege::debug sekurlsa::logonpasswords exit",
+        });
+        let r = client
+            .post(format!("{api}/api/v1/events"))
+            .bearer_auth(source["token"].as_str().unwrap())
+            .body(event.to_string())
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 201);
+        assert_eq!(r.status().as_u16(), 200);
     })
     .await
     .unwrap();
     let mut seen = false;
     for _ in 0..100 {
-        if c.source().await.unwrap().contains("Mimikatz trên HIS-DB") {
+        if c.source().await.unwrap().contains("Mimikatz trên máy chủ") {
             seen = true;
             break;
         }
