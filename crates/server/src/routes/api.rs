@@ -1,0 +1,427 @@
+//! The JSON API under `/api/v1`, the event intake and `/metrics`.
+
+use super::{Access, Table};
+use crate::{api, EVENTS_LIMIT, LIST_LIMIT, UPLOAD_LIMIT};
+
+/// Every API route.
+pub(super) fn api(t: Table) -> Table {
+    use Access::{Public, Token};
+    t.add(
+        "GET",
+        "/api/v1/openapi.json",
+        Public,
+        "This document",
+        api::openapi::document,
+    )
+    .add("GET", "/api/v1/me", Token, "The caller", api::misc::me)
+    .add("GET", "/api/v1/units", Token, "List units", api::units::list)
+    .add(
+        "POST",
+        "/api/v1/units",
+        Token,
+        "Create a unit",
+        api::units::create,
+    )
+    .add("GET", "/api/v1/units/{id}", Token, "Get a unit", api::units::get)
+    .add(
+        "PUT",
+        "/api/v1/units/{id}",
+        Token,
+        "Edit a unit",
+        api::units::update,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/ranges",
+        Token,
+        "List public ranges",
+        api::units::ranges,
+    )
+    .add(
+        "POST",
+        "/api/v1/units/{id}/ranges",
+        Token,
+        "Add a public range",
+        api::units::add_range,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/units/{id}/ranges/{rid}",
+        Token,
+        "Remove a public range",
+        api::units::delete_range,
+    )
+    .add("GET", "/api/v1/users", Token, "List users", api::users::list)
+    .add(
+        "POST",
+        "/api/v1/users",
+        Token,
+        "Create a user",
+        api::users::create,
+    )
+    .add(
+        "POST",
+        "/api/v1/users/{id}/active",
+        Token,
+        "Activate or deactivate",
+        api::users::set_active,
+    )
+    .add("GET", "/api/v1/assets", Token, "List assets", api::assets::list)
+    .add(
+        "POST",
+        "/api/v1/assets",
+        Token,
+        "Create an asset",
+        api::assets::create,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/assets/import",
+        Token,
+        "Import CSV/XLSX",
+        api::assets::import,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/assets/{id}",
+        Token,
+        "Get an asset",
+        api::assets::get,
+    )
+    .add(
+        "PUT",
+        "/api/v1/assets/{id}",
+        Token,
+        "Edit an asset",
+        api::assets::update,
+    )
+    .add(
+        "POST",
+        "/api/v1/assets/{id}/status",
+        Token,
+        "Retire or reinstate",
+        api::assets::set_status,
+    )
+    .add("GET", "/api/v1/alerts", Token, "Alert queue", api::alerts::list)
+    .add(
+        "POST",
+        "/api/v1/alerts",
+        Token,
+        "Report an alert by hand",
+        api::alerts::create,
+    )
+    .add(
+        "GET",
+        "/api/v1/alerts/summary",
+        Token,
+        "Alerts per unit",
+        api::alerts::summary,
+    )
+    .add("GET", "/api/v1/alerts/{id}", Token, "An alert", api::alerts::get)
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/claim",
+        Token,
+        "Claim an alert",
+        api::alerts::claim,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/assign",
+        Token,
+        "Assign an alert",
+        api::alerts::assign,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/verify",
+        Token,
+        "Verify an alert",
+        api::alerts::verify,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/close",
+        Token,
+        "Close an alert",
+        api::alerts::close,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/reopen",
+        Token,
+        "Reopen an alert",
+        api::alerts::reopen,
+    )
+    .add(
+        "GET",
+        "/api/v1/alerts/{id}/comments",
+        Token,
+        "Comments of an alert",
+        api::alerts::comments,
+    )
+    .add(
+        "POST",
+        "/api/v1/alerts/{id}/comments",
+        Token,
+        "Comment on an alert",
+        api::alerts::comment,
+    )
+    .add(
+        "GET",
+        "/api/v1/suppressions",
+        Token,
+        "Suppressions",
+        api::alerts::suppressions,
+    )
+    .add(
+        "POST",
+        "/api/v1/suppressions",
+        Token,
+        "Add a suppression",
+        api::alerts::add_suppression,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/botnet/lists",
+        Token,
+        "Import a list version (raw file body)",
+        api::botnet::import,
+        LIST_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/lists",
+        Token,
+        "List versions",
+        api::botnet::lists,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items",
+        Token,
+        "Remediation queue",
+        api::botnet::items,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items/{id}",
+        Token,
+        "A remediation item",
+        api::botnet::item,
+    )
+    .add(
+        "POST",
+        "/api/v1/botnet/items/{id}/state",
+        Token,
+        "Move a remediation item",
+        api::botnet::set_state,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/shifts",
+        Token,
+        "Shifts and coverage gaps of a period",
+        api::duty::shifts,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts",
+        Token,
+        "Add a shift",
+        api::duty::create,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/gaps",
+        Token,
+        "Coverage gaps of a period",
+        api::duty::gaps,
+    )
+    .add(
+        "GET",
+        "/api/v1/duty/now",
+        Token,
+        "Who is on duty now",
+        api::duty::now,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/pattern",
+        Token,
+        "Generate shifts from a pattern",
+        api::duty::pattern,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts/{id}/swap",
+        Token,
+        "Hand a shift to someone else",
+        api::duty::swap,
+    )
+    .add(
+        "POST",
+        "/api/v1/duty/shifts/{id}/handover",
+        Token,
+        "Write the handover note",
+        api::duty::handover,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/duty/shifts/{id}",
+        Token,
+        "Remove a shift",
+        api::duty::delete,
+    )
+    .add(
+        "GET",
+        "/api/v1/contacts",
+        Token,
+        "List contacts",
+        api::contacts::list,
+    )
+    .add(
+        "POST",
+        "/api/v1/contacts",
+        Token,
+        "Create a contact",
+        api::contacts::create,
+    )
+    .add(
+        "PUT",
+        "/api/v1/contacts/{id}",
+        Token,
+        "Edit a contact",
+        api::contacts::update,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/contacts/{id}",
+        Token,
+        "Delete a contact",
+        api::contacts::delete,
+    )
+    .add("GET", "/api/v1/audit", Token, "Audit log", api::misc::audit)
+    .add(
+        "GET",
+        "/api/v1/audit/verify",
+        Token,
+        "Verify the audit chain",
+        api::misc::verify_audit,
+    )
+    .add(
+        "POST",
+        "/api/v1/tokens",
+        Token,
+        "Create an API token",
+        api::misc::create_token,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/events",
+        Token,
+        "Send events (NDJSON, optionally gzip) with an event source's token",
+        api::events::intake,
+        EVENTS_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/events",
+        Token,
+        "Search stored events",
+        api::events::search,
+    )
+    .add(
+        "GET",
+        "/api/v1/events/{id}",
+        Token,
+        "One stored event",
+        api::events::get,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/warning-lists",
+        Token,
+        "Add a warning list (MISP JSON or one value a line)",
+        api::botnet::add_warning_list,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/warning-lists",
+        Token,
+        "Warning lists",
+        api::botnet::warning_lists,
+    )
+    .add(
+        "POST",
+        "/api/v1/warning-lists/{id}/deactivate",
+        Token,
+        "Stop applying a warning list",
+        api::botnet::deactivate_warning_list,
+    )
+    .add(
+        "GET",
+        "/api/v1/botnet/items/{id}/comments",
+        Token,
+        "Comments on an item",
+        api::botnet::comments,
+    )
+    .add(
+        "POST",
+        "/api/v1/botnet/items/{id}/comments",
+        Token,
+        "Comment on an item",
+        api::botnet::comment,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/notify",
+        Token,
+        "A unit's alert notifications",
+        api::units::notify,
+    )
+    .add(
+        "PUT",
+        "/api/v1/units/{id}/notify",
+        Token,
+        "Change a unit's alert notifications",
+        api::units::set_notify,
+    )
+    .add(
+        "GET",
+        "/api/v1/sources",
+        Token,
+        "Event sources",
+        api::events::sources,
+    )
+    .add(
+        "POST",
+        "/api/v1/sources",
+        Token,
+        "Declare an event source",
+        api::events::create_source,
+    )
+    .add(
+        "POST",
+        "/api/v1/sources/{id}/deactivate",
+        Token,
+        "Turn an event source off",
+        api::events::deactivate_source,
+    )
+    .add(
+        "POST",
+        "/api/v1/detector/reload",
+        Token,
+        "Reload Sigma rules and indicator lists",
+        api::events::reload,
+    )
+    .add(
+        "GET",
+        "/metrics",
+        Token,
+        "Collection and pipeline counters (Prometheus)",
+        api::events::metrics,
+    )
+}

@@ -1,0 +1,371 @@
+//! The console's routes: server-rendered pages, forms, the live alert stream and static files.
+
+use super::{Access, Table};
+use crate::{pages, LIST_LIMIT, UPLOAD_LIMIT};
+
+/// Every page route, in the order the console presents them.
+pub(super) fn console(t: Table) -> Table {
+    use Access::{Public, Session};
+    t.add(
+        "GET",
+        "/healthz",
+        Public,
+        "Liveness and database check",
+        pages::misc::healthz,
+    )
+    .add(
+        "GET",
+        "/static/{file}",
+        Public,
+        "Embedded static assets",
+        pages::misc::static_file,
+    )
+    .add(
+        "GET",
+        "/lang/{code}",
+        Public,
+        "Switch the console language",
+        pages::misc::switch_lang,
+    )
+    .add("GET", "/login", Public, "Sign-in form", pages::login::form)
+    .add("POST", "/login", Public, "Sign in", pages::login::submit)
+    .add("POST", "/logout", Session, "Sign out", pages::login::logout)
+    .add("GET", "/", Session, "Dashboard", pages::dashboard::show)
+    .add("GET", "/units", Session, "Units", pages::units::list)
+    .add("POST", "/units", Session, "Create a unit", pages::units::create)
+    .add("GET", "/units/{id}", Session, "A unit", pages::units::show)
+    .add(
+        "POST",
+        "/units/{id}/monitoring",
+        Session,
+        "Alert notifications and event retention of a unit",
+        pages::units::set_monitoring,
+    )
+    .add(
+        "POST",
+        "/units/{id}",
+        Session,
+        "Edit a unit",
+        pages::units::update,
+    )
+    .add(
+        "POST",
+        "/units/{id}/ranges",
+        Session,
+        "Add a public range",
+        pages::units::add_range,
+    )
+    .add(
+        "POST",
+        "/units/{id}/ranges/{rid}/delete",
+        Session,
+        "Remove a public range",
+        pages::units::delete_range,
+    )
+    .add("GET", "/users", Session, "Users", pages::users::list)
+    .add("POST", "/users", Session, "Create a user", pages::users::create)
+    .add(
+        "POST",
+        "/users/{id}/active",
+        Session,
+        "Activate or deactivate a user",
+        pages::users::set_active,
+    )
+    .add("GET", "/assets", Session, "Assets", pages::assets::list)
+    .add(
+        "GET",
+        "/assets/new",
+        Session,
+        "New asset form",
+        pages::assets::new_form,
+    )
+    .add(
+        "POST",
+        "/assets",
+        Session,
+        "Create an asset",
+        pages::assets::create,
+    )
+    .add(
+        "GET",
+        "/assets/import",
+        Session,
+        "Import form",
+        pages::assets::import_form,
+    )
+    .add_limited(
+        "POST",
+        "/assets/import",
+        Session,
+        "Preview an import",
+        pages::assets::import_preview,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/assets/import/confirm",
+        Session,
+        "Confirm an import",
+        pages::assets::import_confirm,
+    )
+    .add(
+        "GET",
+        "/assets/{id}",
+        Session,
+        "An asset",
+        pages::assets::edit_form,
+    )
+    .add(
+        "POST",
+        "/assets/{id}",
+        Session,
+        "Edit an asset",
+        pages::assets::update,
+    )
+    .add(
+        "POST",
+        "/assets/{id}/status",
+        Session,
+        "Retire or reinstate",
+        pages::assets::set_status,
+    )
+    .add("GET", "/alerts", Session, "Alert queue", pages::alerts::list)
+    .add(
+        "GET",
+        "/alerts/stream",
+        Session,
+        "Live alert changes (server-sent events)",
+        pages::alerts::stream,
+    )
+    .add("GET", "/alerts/{id}", Session, "An alert", pages::alerts::show)
+    .add(
+        "POST",
+        "/alerts/{id}/claim",
+        Session,
+        "Claim an alert",
+        pages::alerts::claim,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/assign",
+        Session,
+        "Assign an alert",
+        pages::alerts::assign,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/verify",
+        Session,
+        "Verify an alert",
+        pages::alerts::verify,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/close",
+        Session,
+        "Close an alert",
+        pages::alerts::close,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/reopen",
+        Session,
+        "Reopen an alert",
+        pages::alerts::reopen,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/comment",
+        Session,
+        "Comment on an alert",
+        pages::alerts::comment,
+    )
+    .add(
+        "POST",
+        "/alerts/{id}/suppress",
+        Session,
+        "Suppress an alert's rule on its host",
+        pages::alerts::suppress,
+    )
+    .add(
+        "POST",
+        "/suppressions",
+        Session,
+        "Add a suppression",
+        pages::alerts::add_suppression,
+    )
+    .add(
+        "GET",
+        "/botnet",
+        Session,
+        "Botnet remediation queue and list versions",
+        pages::botnet::show,
+    )
+    .add_limited(
+        "POST",
+        "/botnet/preview",
+        Session,
+        "Read a list file before importing it",
+        pages::botnet::preview,
+        LIST_LIMIT,
+    )
+    .add(
+        "POST",
+        "/botnet/import",
+        Session,
+        "Import a previewed list and match every unit",
+        pages::botnet::import,
+    )
+    .add(
+        "GET",
+        "/botnet/items/{id}",
+        Session,
+        "A remediation item",
+        pages::botnet::item,
+    )
+    .add_limited(
+        "POST",
+        "/botnet/warnings",
+        Session,
+        "Add a warning list (the Department)",
+        pages::botnet::add_warning_list,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/botnet/warnings/{id}/deactivate",
+        Session,
+        "Stop applying a warning list",
+        pages::botnet::deactivate_warning_list,
+    )
+    .add(
+        "POST",
+        "/botnet/items/{id}/comments",
+        Session,
+        "Comment on a remediation item",
+        pages::botnet::comment,
+    )
+    .add(
+        "POST",
+        "/botnet/items/{id}/state",
+        Session,
+        "Move a remediation item",
+        pages::botnet::set_state,
+    )
+    .add(
+        "GET",
+        "/duty",
+        Session,
+        "Duty roster and coverage gaps",
+        pages::duty::show,
+    )
+    .add(
+        "POST",
+        "/duty/shifts",
+        Session,
+        "Add a shift",
+        pages::duty::create,
+    )
+    .add(
+        "POST",
+        "/duty/pattern",
+        Session,
+        "Generate shifts from a pattern",
+        pages::duty::pattern,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/swap",
+        Session,
+        "Hand a shift to someone else",
+        pages::duty::swap,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/handover",
+        Session,
+        "Write the handover note",
+        pages::duty::handover,
+    )
+    .add(
+        "POST",
+        "/duty/shifts/{id}/delete",
+        Session,
+        "Remove a shift",
+        pages::duty::delete,
+    )
+    .add(
+        "GET",
+        "/contacts",
+        Session,
+        "Escalation contacts",
+        pages::contacts::list,
+    )
+    .add(
+        "POST",
+        "/contacts",
+        Session,
+        "Create a contact",
+        pages::contacts::create,
+    )
+    .add(
+        "POST",
+        "/contacts/{id}",
+        Session,
+        "Edit a contact",
+        pages::contacts::update,
+    )
+    .add(
+        "POST",
+        "/contacts/{id}/delete",
+        Session,
+        "Delete a contact",
+        pages::contacts::delete,
+    )
+    .add("GET", "/audit", Session, "Audit log", pages::audit::list)
+    .add("GET", "/account", Session, "Account", pages::account::show)
+    .add(
+        "POST",
+        "/account/password",
+        Session,
+        "Change password",
+        pages::account::change_password,
+    )
+    .add(
+        "POST",
+        "/account/tokens",
+        Session,
+        "Create an API token",
+        pages::account::create_token,
+    )
+    .add("GET", "/events", Session, "Event search", pages::events::search)
+    .add("GET", "/events/{id}", Session, "One event", pages::events::one)
+    .add(
+        "GET",
+        "/sources",
+        Session,
+        "Event sources",
+        pages::events::sources,
+    )
+    .add(
+        "POST",
+        "/sources",
+        Session,
+        "Declare an event source",
+        pages::events::create_source,
+    )
+    .add(
+        "POST",
+        "/sources/{id}/deactivate",
+        Session,
+        "Turn an event source off",
+        pages::events::deactivate_source,
+    )
+    .add(
+        "GET",
+        "/operations",
+        Session,
+        "Collection operations",
+        pages::events::operations,
+    )
+}
