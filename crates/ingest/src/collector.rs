@@ -172,9 +172,8 @@ impl Collector {
     async fn write(&self, events: &[NewEvent]) -> Result<canhgac_store::Stored, StoreError> {
         let stored = self.store.insert_events(events).await?;
         if stored.stored > 0 {
-            // Ids only grow; the exact value is re-read so gaps from duplicates do not inflate the backlog.
-            let last = self.store.last_event_id().await?;
-            self.last_id.fetch_max(last, Ordering::Relaxed);
+            // Ids only grow; the batch's own last id (read in its transaction) keeps duplicates' gaps out.
+            self.last_id.fetch_max(stored.last_id, Ordering::Relaxed);
             self.metrics.queue_depth.store(self.lag(), Ordering::Relaxed);
             self.stored.notify_one();
         }
@@ -282,14 +281,21 @@ impl Collector {
                     }
                 }
             }
+            // One lock per source and batch, not per line.
+            let mut per_source: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
             for (label, ok) in labels {
+                let counts = per_source.entry(label).or_default();
+                if ok {
+                    counts.0 += 1;
+                } else {
+                    counts.1 += 1;
+                }
+            }
+            for (label, (stored, errors)) in per_source {
                 self.metrics.add(&label, |c| {
-                    c.received += 1;
-                    if ok {
-                        c.stored += 1;
-                    } else {
-                        c.parse_errors += 1;
-                    }
+                    c.received += stored + errors;
+                    c.stored += stored;
+                    c.parse_errors += errors;
                 });
             }
         }

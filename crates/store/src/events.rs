@@ -97,6 +97,8 @@ pub struct Stored {
     pub stored: u64,
     /// Already stored under the same source and sender id (a re-send).
     pub duplicates: u64,
+    /// The highest event id once the batch is written (0 when nothing was ever stored).
+    pub last_id: i64,
 }
 
 /// An event search.
@@ -354,6 +356,10 @@ impl Store {
             out.stored += done;
             out.duplicates += chunk.len() as u64 - done;
         }
+        let last = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM events")
+            .fetch_one(&mut *w.tx)
+            .await?;
+        out.last_id = get_i64(&last, "n")?;
         w.commit().await?;
         Ok(out)
     }
