@@ -100,7 +100,8 @@ store_suite!(
     duty_roster_week_with_a_hole,
     alerts_group_dedupe_suppress_and_flow,
     botnet_list_becomes_each_units_queue,
-    events_sources_batches_search_retention
+    events_sources_batches_search_retention,
+    events_windows_fields_read_from_original
 );
 
 struct World {
