@@ -95,6 +95,41 @@ pub(crate) fn scope_filter(actor: &Actor, unit: Option<UnitId>, col: &str) -> Re
     }
 }
 
+/// The saved queries' and the warnings' views, with their CVE sets from `kb`.
+fn view_defs(kb: &KnowledgeBase, warnings: Vec<super::NationalWarning>) -> Result<Vec<VulnView>> {
+    let mut out = Vec::new();
+    for (name, text) in SAVED_VIEWS {
+        let q = AdvisoryQuery::parse(text).map_err(|e| StoreError::Config(e.to_string()))?;
+        out.push(VulnView {
+            key: format!("saved:{name}"),
+            kind: "saved".into(),
+            name: (*name).into(),
+            title: String::new(),
+            issuer: String::new(),
+            deadline: String::new(),
+            query: (*text).into(),
+            cves: q.select(kb).into_iter().map(|r| r.cve.clone()).collect(),
+            hosts: 0,
+            units: 0,
+        });
+    }
+    for wn in warnings {
+        out.push(VulnView {
+            key: format!("warning:{}", wn.id),
+            kind: "warning".into(),
+            name: wn.number,
+            title: wn.title,
+            issuer: wn.issuer,
+            deadline: wn.deadline,
+            query: String::new(),
+            cves: wn.cves,
+            hosts: 0,
+            units: 0,
+        });
+    }
+    Ok(out)
+}
+
 /// `$from, $from+1, …` for `n` values.
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
@@ -113,44 +148,22 @@ fn today() -> String {
 impl Store {
     /// Every view (saved queries first, then national warnings, newest first) with its CVE set from `kb`.
     async fn view_defs(&self, kb: &KnowledgeBase) -> Result<Vec<VulnView>> {
-        let mut out = Vec::new();
-        for (name, text) in SAVED_VIEWS {
-            let q = AdvisoryQuery::parse(text).map_err(|e| StoreError::Config(e.to_string()))?;
-            out.push(VulnView {
-                key: format!("saved:{name}"),
-                kind: "saved".into(),
-                name: (*name).into(),
-                title: String::new(),
-                issuer: String::new(),
-                deadline: String::new(),
-                query: (*text).into(),
-                cves: q.select(kb).into_iter().map(|r| r.cve.clone()).collect(),
-                hosts: 0,
-                units: 0,
-            });
-        }
-        for wn in self.warnings_list().await? {
-            out.push(VulnView {
-                key: format!("warning:{}", wn.id),
-                kind: "warning".into(),
-                name: wn.number,
-                title: wn.title,
-                issuer: wn.issuer,
-                deadline: wn.deadline,
-                query: String::new(),
-                cves: wn.cves,
-                hosts: 0,
-                units: 0,
-            });
-        }
-        Ok(out)
+        view_defs(kb, self.warnings_list().await?)
     }
 
     /// Writes today's exposure of every view per unit (inside a recompute's transaction).
     pub(crate) async fn take_snapshots(&self, w: &mut WriteTx<'_>, kb: &KnowledgeBase) -> Result<()> {
         let day = today();
         let now = now_ms();
-        for view in self.view_defs(kb).await? {
+        // Read inside the transaction: an in-memory database has a single connection.
+        let rows = sqlx::query(super::warnings::WARNINGS_SQL)
+            .fetch_all(&mut *w.tx)
+            .await?;
+        let warnings = rows
+            .iter()
+            .map(super::warnings::row_to_warning)
+            .collect::<Result<Vec<_>>>()?;
+        for view in view_defs(kb, warnings)? {
             if view.cves.is_empty() {
                 continue;
             }

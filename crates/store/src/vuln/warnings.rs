@@ -66,6 +66,9 @@ pub struct WarningImport {
     pub rejected: Vec<RowError>,
 }
 
+/// Every warning, newest first.
+pub(crate) const WARNINGS_SQL: &str = "SELECT * FROM vuln_warnings ORDER BY issued_on DESC, id DESC";
+
 /// A validated warning.
 struct Valid {
     number: String,
@@ -170,7 +173,7 @@ fn validate(input: &WarningInput) -> std::result::Result<Valid, Vec<FieldError>>
     })
 }
 
-fn row_to_warning(r: &AnyRow) -> Result<NationalWarning> {
+pub(crate) fn row_to_warning(r: &AnyRow) -> Result<NationalWarning> {
     Ok(NationalWarning {
         id: get_i64(r, "id")?,
         number: get_str(r, "number")?,
@@ -427,9 +430,7 @@ impl Store {
 
     /// Every national warning, newest first (signed-in readers; units see how their hosts are exposed to each).
     pub async fn warnings_list(&self) -> Result<Vec<NationalWarning>> {
-        let rows = sqlx::query("SELECT * FROM vuln_warnings ORDER BY issued_on DESC, id DESC")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(WARNINGS_SQL).fetch_all(&self.pool).await?;
         rows.iter().map(row_to_warning).collect()
     }
 
