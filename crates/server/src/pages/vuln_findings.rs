@@ -1,7 +1,7 @@
 //! A unit's patch list, a host's findings with their evidence and its inventory upload, and the decisions people
 //! take on a finding (in progress, fixed, risk accepted with reason and expiry, false positive with reason).
 
-use axum::extract::{Multipart, Path};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
@@ -29,17 +29,32 @@ pub async fn unit(page: Page, Path(id): Path<i64>) -> Response {
     }
 }
 
-/// `GET /assets/{id}/vulnerabilities`: every finding of the host with its evidence, and the inventory upload.
-pub async fn host(page: Page, Path(id): Path<i64>) -> Response {
-    render_host(&page, id, Value::UNDEFINED, StatusCode::OK).await
+#[derive(Deserialize, Default)]
+pub struct HostQuery {
+    /// Only the CVEs of this view (`saved:<name>` or `warning:<id>`).
+    #[serde(default)]
+    view: String,
 }
 
-async fn render_host(page: &Page, id: i64, extra: Value, status: StatusCode) -> Response {
+/// `GET /assets/{id}/vulnerabilities[?view=…]`: the host's findings (all, or one view's) with their evidence, and
+/// the inventory upload.
+pub async fn host(page: Page, Path(id): Path<i64>, Query(q): Query<HostQuery>) -> Response {
+    render_host(&page, id, &q.view, Value::UNDEFINED, StatusCode::OK).await
+}
+
+async fn render_host(page: &Page, id: i64, view: &str, extra: Value, status: StatusCode) -> Response {
     let store = &page.state.store;
     let loaded = async {
+        let mut findings = store.host_findings(&page.actor, AssetId(id)).await?;
+        if !view.is_empty() {
+            let kb = page.state.knowledge.get(store).await?;
+            let cves: std::collections::HashSet<String> =
+                store.view_cves(&kb, view).await?.into_iter().collect();
+            findings.retain(|f| cves.contains(&f.cve));
+        }
         Ok::<_, StoreError>((
             store.asset(&page.actor, AssetId(id)).await?,
-            store.host_findings(&page.actor, AssetId(id)).await?,
+            findings,
             store.latest_inventory(&page.actor, AssetId(id)).await?,
         ))
     };
@@ -49,7 +64,7 @@ async fn render_host(page: &Page, id: i64, extra: Value, status: StatusCode) -> 
     };
     let ctx = page.ctx(context! {
         can_work => page.actor.allows(Permission::Operate, asset.unit_id),
-        asset, findings, inventory, ..extra
+        asset, findings, inventory, view, ..extra
     });
     page.state.views.render_status(status, "vuln_host.html", ctx)
 }
@@ -87,7 +102,14 @@ pub async fn upload_inventory(page: Page, Path(id): Path<i64>, mp: Multipart) ->
         }
         Err(StoreError::Invalid(inv)) => {
             let errors = Value::from_serialize(field_messages(&page, &inv.0));
-            render_host(&page, id, context! { errors }, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_host(
+                &page,
+                id,
+                "",
+                context! { errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => page.fail(e),
     }

@@ -34,9 +34,10 @@ pub struct VulnView {
     /// The saved query's text (empty for warnings).
     pub query: String,
     pub cves: Vec<String>,
-    /// Hosts and units still exposed, in the actor's scope.
+    /// Hosts and units still exposed, in the actor's scope, and their exposed (host, CVE) findings.
     pub hosts: i64,
     pub units: i64,
+    pub findings: i64,
 }
 
 /// A host still exposed to a view's CVEs.
@@ -111,6 +112,7 @@ fn view_defs(kb: &KnowledgeBase, warnings: Vec<super::NationalWarning>) -> Resul
             cves: q.select(kb).into_iter().map(|r| r.cve.clone()).collect(),
             hosts: 0,
             units: 0,
+            findings: 0,
         });
     }
     for wn in warnings {
@@ -125,6 +127,7 @@ fn view_defs(kb: &KnowledgeBase, warnings: Vec<super::NationalWarning>) -> Resul
             cves: wn.cves,
             hosts: 0,
             units: 0,
+            findings: 0,
         });
     }
     Ok(out)
@@ -149,6 +152,16 @@ impl Store {
     /// Every view (saved queries first, then national warnings, newest first) with its CVE set from `kb`.
     async fn view_defs(&self, kb: &KnowledgeBase) -> Result<Vec<VulnView>> {
         view_defs(kb, self.warnings_list().await?)
+    }
+
+    /// The CVEs of one view (`saved:<name>` or `warning:<id>`).
+    pub async fn view_cves(&self, kb: &KnowledgeBase, key: &str) -> Result<Vec<String>> {
+        self.view_defs(kb)
+            .await?
+            .into_iter()
+            .find(|v| v.key == key)
+            .map(|v| v.cves)
+            .ok_or(StoreError::NotFound)
     }
 
     /// Writes today's exposure of every view per unit (inside a recompute's transaction).
@@ -203,7 +216,8 @@ impl Store {
                 continue;
             }
             let sql = format!(
-                "SELECT COUNT(DISTINCT f.asset_id) AS hosts, COUNT(DISTINCT f.unit_id) AS units FROM vuln_findings f \
+                "SELECT COUNT(DISTINCT f.asset_id) AS hosts, COUNT(DISTINCT f.unit_id) AS units, COUNT(*) AS findings \
+                 FROM vuln_findings f \
                  WHERE {filter} AND {EXPOSED} AND f.cve IN ({})",
                 placeholders(1, view.cves.len())
             );
@@ -214,6 +228,7 @@ impl Store {
             let r = q.fetch_one(&self.pool).await?;
             view.hosts = get_i64(&r, "hosts")?;
             view.units = get_i64(&r, "units")?;
+            view.findings = get_i64(&r, "findings")?;
         }
         Ok(views)
     }

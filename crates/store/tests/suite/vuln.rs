@@ -201,7 +201,10 @@ pub async fn vulnerabilities_from_feeds_to_findings(store: &Store) {
             .map(|v| (v.hosts, v.units))
             .unwrap()
     };
+    let findings =
+        |views: Vec<canhgac_store::VulnView>| views.into_iter().find(|v| v.key == key).unwrap().findings;
     assert_eq!(counts(store.vuln_views(&w.admin, &kb).await.unwrap()), (1, 1));
+    assert_eq!(findings(store.vuln_views(&w.admin, &kb).await.unwrap()), 1);
     assert_eq!(counts(store.vuln_views(&w.b_admin, &kb).await.unwrap()), (0, 0));
     let detail = store.vuln_view(&w.admin, &kb, &key).await.unwrap();
     assert_eq!(detail.hosts.len(), 1);
