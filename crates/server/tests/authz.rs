@@ -301,6 +301,11 @@ async fn no_route_leaks_or_changes_another_units_data() {
         1,
         "advisories are the Department's alone"
     );
+    assert_eq!(
+        w.store.sla(&admin, UnitId(w.unit_b)).await.unwrap(),
+        canhgac_store::Sla::default(),
+        "B's time to fix is untouched"
+    );
     assert!(
         w.store.warnings_list().await.unwrap().is_empty(),
         "national warnings are the Department's alone"

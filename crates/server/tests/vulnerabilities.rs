@@ -256,6 +256,53 @@ async fn warning_view_decisions_inventory_and_export() {
         resp.headers().get("content-type").unwrap(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
+    // A's administrator shortens A's time to fix; B's is out of reach; a bad value is refused.
+    let (ct, body) = form(&[
+        ("csrf", &a_admin.csrf),
+        ("critical", "3"),
+        ("high", "20"),
+        ("medium", "60"),
+        ("low", "90"),
+    ]);
+    let uri = format!("/vulnerabilities/units/{}/sla", w.unit_a);
+    assert_eq!(
+        send(&w.router, request(a_admin, "POST", &uri, ct, body)).await.0,
+        303
+    );
+    let a_unit = canhgac_model::UnitId(w.unit_a);
+    assert_eq!(
+        w.store
+            .sla(&w.dept.actor.unwrap(), a_unit)
+            .await
+            .unwrap()
+            .critical,
+        3
+    );
+    let (ct, body) = form(&[
+        ("csrf", &a_admin.csrf),
+        ("critical", "0"),
+        ("high", "20"),
+        ("medium", "60"),
+        ("low", "90"),
+    ]);
+    assert_eq!(
+        send(&w.router, request(a_admin, "POST", &uri, ct, body)).await.0,
+        422
+    );
+    let (ct, body) = form(&[
+        ("csrf", &a_admin.csrf),
+        ("critical", "1"),
+        ("high", "1"),
+        ("medium", "1"),
+        ("low", "1"),
+    ]);
+    let b_uri = format!("/vulnerabilities/units/{}/sla", w.unit_b);
+    assert_eq!(
+        send(&w.router, request(a_admin, "POST", &b_uri, ct, body))
+            .await
+            .0,
+        404
+    );
     // The API: views and findings in scope.
     let (_, _, text) = send(
         &w.router,

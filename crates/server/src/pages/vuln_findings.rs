@@ -24,7 +24,44 @@ pub async fn unit(page: Page, Path(id): Path<i64>) -> Response {
         ))
     };
     match loaded.await {
-        Ok((unit, patches, sla)) => page.render("vuln_unit.html", context! { unit, patches, sla }),
+        Ok((unit, patches, sla)) => {
+            let can_set_sla = page.actor.allows(Permission::AdministerUnit, unit.id);
+            page.render("vuln_unit.html", context! { unit, patches, sla, can_set_sla })
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SlaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    critical: String,
+    #[serde(default)]
+    high: String,
+    #[serde(default)]
+    medium: String,
+    #[serde(default)]
+    low: String,
+}
+
+/// `POST /vulnerabilities/units/{id}/sla`: the unit's days to fix by severity (its administrator or the
+/// Department; on the Department's own unit, the default for every unit).
+pub async fn set_sla(page: Page, Path(id): Path<i64>, Form(f): Form<SlaForm>) -> Response {
+    if let Err(r) = page.check_csrf(&f.csrf) {
+        return r;
+    }
+    let days = |s: &str| s.trim().parse::<i64>().unwrap_or(0);
+    let sla = canhgac_store::Sla {
+        critical: days(&f.critical),
+        high: days(&f.high),
+        medium: days(&f.medium),
+        low: days(&f.low),
+    };
+    match page.state.store.set_sla(&page.actor, UnitId(id), sla).await {
+        Ok(()) => see_other(&format!("/vulnerabilities/units/{id}")),
+        Err(StoreError::Invalid(_)) => page.error(StatusCode::UNPROCESSABLE_ENTITY, "err.days_range"),
         Err(e) => page.fail(e),
     }
 }

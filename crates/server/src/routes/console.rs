@@ -427,6 +427,13 @@ pub(super) fn console(t: Table) -> Table {
         pages::vuln_findings::unit,
     )
     .add(
+        "POST",
+        "/vulnerabilities/units/{id}/sla",
+        Session,
+        "Set a unit's time to fix by severity",
+        pages::vuln_findings::set_sla,
+    )
+    .add(
         "GET",
         "/vulnerabilities/findings/{id}",
         Session,
