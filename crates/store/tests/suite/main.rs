@@ -11,6 +11,7 @@ mod botnet;
 mod duty;
 mod events;
 mod org;
+mod vuln;
 
 use alerts::*;
 use assets::*;
@@ -18,6 +19,7 @@ use botnet::*;
 use duty::*;
 use events::*;
 use org::*;
+use vuln::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +103,10 @@ store_suite!(
     alerts_group_dedupe_suppress_and_flow,
     botnet_list_becomes_each_units_queue,
     events_sources_batches_search_retention,
-    events_windows_fields_read_from_original
+    events_windows_fields_read_from_original,
+    vulnerabilities_from_feeds_to_findings,
+    national_warnings_import_from_csv,
+    real_microsoft_2023_states
 );
 
 struct World {
