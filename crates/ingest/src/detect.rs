@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use canhgac_ioc::{IndicatorSet, Warnings};
 use canhgac_model::{NewAlert, Severity};
-use canhgac_sigma::{Engine, Event, FieldValue, Level};
+use std::collections::HashMap;
+
+use canhgac_model::UnitId;
+use canhgac_sigma::{CorrelationMatch, CorrelationState, Correlator, Engine, Event, FieldValue, Level};
 use canhgac_store::{NewEvent, StoredEvent};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -100,6 +103,77 @@ impl Event for View<'_> {
     }
 }
 
+/// The correlation windows of the live stream: one state per unit (events of two units never correlate), valid for
+/// the detector they were kept with (a reload starts them empty). Kept in memory: a restart starts them empty too.
+#[derive(Debug, Default)]
+pub struct Correlations {
+    detector: std::sync::Weak<Detector>,
+    units: HashMap<UnitId, CorrelationState>,
+}
+
+impl Correlations {
+    /// Starts empty unless the windows were kept for `detector`.
+    pub fn use_with(&mut self, detector: &Arc<Detector>) {
+        if !std::sync::Weak::ptr_eq(&self.detector, &Arc::downgrade(detector)) {
+            *self = Correlations {
+                detector: Arc::downgrade(detector),
+                units: HashMap::new(),
+            };
+        }
+    }
+}
+
+/// The alert of a correlation that fired on `ev` (the event that completed it).
+fn correlation_alert(engine: &Engine, ev: &LiveEvent, m: &CorrelationMatch) -> NewAlert {
+    let e = &ev.event;
+    let (rule_id, title, level, tags, kind) = match engine.correlations().nth(m.correlation) {
+        Some(c) => (
+            c.meta.id.clone().unwrap_or_else(|| c.meta.title.clone()),
+            c.meta.title.clone(),
+            c.meta.level,
+            c.meta.tags.clone(),
+            format!("{:?}", c.kind),
+        ),
+        None => (
+            format!("correlation-{}", m.correlation),
+            String::new(),
+            None,
+            Vec::new(),
+            String::new(),
+        ),
+    };
+    // Grouped by a host field: that host; otherwise the host of the completing event.
+    let host = m
+        .group
+        .iter()
+        .find(|(f, _)| {
+            matches!(
+                f.to_ascii_lowercase().as_str(),
+                "computer" | "computername" | "hostname" | "host" | "workstationname"
+            )
+        })
+        .map_or_else(|| e.host.clone(), |(_, v)| v.clone());
+    NewAlert {
+        unit_id: e.unit_id,
+        source: "sigma".into(),
+        event_key: Some(format!("{}:{rule_id}", ev.id)),
+        rule_id,
+        title,
+        severity: severity(level),
+        host,
+        seen_at: m.last.timestamp_millis(),
+        details: json!({
+            "event_id": ev.id,
+            "correlation": kind,
+            "count": m.count,
+            "group": m.group,
+            "first": m.first.to_rfc3339(),
+            "last": m.last.to_rfc3339(),
+            "tags": tags,
+        }),
+    }
+}
+
 /// The detector in use, shared by the pipeline and whoever reloads it.
 pub type SharedDetector = Arc<std::sync::RwLock<Arc<Detector>>>;
 
@@ -162,8 +236,8 @@ impl Detector {
     }
 
     /// The alerts a batch of events raises (not yet grouped: the store groups repeats), with one Sigma scanner for
-    /// the whole batch.
-    pub fn detect_batch(&self, events: &[LiveEvent]) -> Vec<NewAlert> {
+    /// the whole batch; correlation rules go on from the windows in `correlations`.
+    pub fn detect_batch(&self, events: &[LiveEvent], correlations: &mut Correlations) -> Vec<NewAlert> {
         let mut out = Vec::new();
         let mut scanner = self.sigma.as_ref().map(Engine::scanner);
         for ev in events {
@@ -177,7 +251,16 @@ impl Detector {
                     timestamp: DateTime::from_timestamp_millis(e.ts),
                     fields: &ev.fields,
                 };
-                for &rule in scanner.scan(&view) {
+                let hits = scanner.scan(&view);
+                let correlated = hits
+                    .iter()
+                    .any(|&r| engine.in_correlation(r))
+                    .then(|| hits.to_vec());
+                for &rule in hits {
+                    // A rule used by a correlation with `generate: false` reports only through it.
+                    if engine.suppressed(rule) {
+                        continue;
+                    }
                     let meta = engine.rule(rule);
                     let rule_id = meta.id.clone().unwrap_or_else(|| meta.title.clone());
                     let matched = engine.matched_fields(rule, &view);
@@ -198,6 +281,14 @@ impl Detector {
                             "tags": meta.tags,
                         }),
                     });
+                }
+                if let Some(hits) = correlated {
+                    let state = correlations.units.entry(e.unit_id).or_default();
+                    let mut correlator = Correlator::resume(engine, std::mem::take(state));
+                    for m in correlator.observe(&view, &hits) {
+                        out.push(correlation_alert(engine, ev, &m));
+                    }
+                    *state = correlator.into_state();
                 }
             }
             self.detect_indicators(ev, &mut out);
@@ -255,5 +346,104 @@ impl Detector {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canhgac_sigma::{load_str, LoadOptions, Mapping};
+
+    const RULES: &str = r#"
+title: Failed logon
+id: 0a6c3f52-0b8e-4f4e-9f6e-5d1c1b0c0001
+name: failed_logon
+logsource: {product: windows, service: security}
+detection:
+    sel: {EventID: 4625}
+    condition: sel
+level: low
+---
+title: Brute force against one account
+id: 0a6c3f52-0b8e-4f4e-9f6e-5d1c1b0c0002
+correlation:
+    type: event_count
+    rules: [failed_logon]
+    group-by: [TargetUserName]
+    timespan: 5m
+    condition: {gte: 3}
+    generate: false
+level: high
+"#;
+
+    fn detector() -> Detector {
+        let report = load_str(RULES, "rules.yml", &LoadOptions::default());
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let (engine, errors) = Engine::build(report, &Mapping::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        Detector {
+            sigma: Some(engine),
+            ..Detector::default()
+        }
+    }
+
+    fn failed(id: i64, unit: i64, user: &str, second: i64) -> LiveEvent {
+        LiveEvent {
+            id,
+            event: NewEvent {
+                unit_id: UnitId(unit),
+                source_id: 1,
+                ext_id: None,
+                received_at: 0,
+                ts: 1_790_000_000_000 + second * 1000,
+                host: format!("DC-{unit}"),
+                format: "windows".into(),
+                channel: "Security".into(),
+                event_id: Some(4625),
+                message: String::new(),
+                fields: String::new(),
+                original: String::new(),
+            },
+            fields: vec![("TargetUserName".into(), user.into())],
+        }
+    }
+
+    #[test]
+    fn correlation_windows_span_batches_and_never_mix_units() {
+        let det = Arc::new(detector());
+        let mut windows = Correlations::default();
+        windows.use_with(&det);
+        // Unit 1 fails twice, unit 2 once (the same account name), then unit 1 a third time in the next batch.
+        let first = det.detect_batch(
+            &[
+                failed(1, 1, "bob", 0),
+                failed(2, 1, "bob", 20),
+                failed(3, 2, "bob", 30),
+            ],
+            &mut windows,
+        );
+        assert!(
+            first.is_empty(),
+            "generate: false keeps the failed logons quiet: {first:?}"
+        );
+        let second = det.detect_batch(&[failed(4, 1, "bob", 40), failed(5, 2, "bob", 50)], &mut windows);
+        assert_eq!(second.len(), 1, "{second:?}");
+        let a = &second[0];
+        assert_eq!(
+            (a.unit_id, a.title.as_str(), a.severity, a.event_key.as_deref()),
+            (
+                UnitId(1),
+                "Brute force against one account",
+                Severity::High,
+                Some("4:0a6c3f52-0b8e-4f4e-9f6e-5d1c1b0c0002")
+            )
+        );
+        assert_eq!(a.details["count"], 3);
+        assert_eq!(a.host, "DC-1");
+        // A reloaded detector starts its windows empty: two more failures are not enough.
+        let reloaded = Arc::new(detector());
+        windows.use_with(&reloaded);
+        let after = reloaded.detect_batch(&[failed(6, 2, "bob", 60), failed(7, 2, "bob", 70)], &mut windows);
+        assert!(after.is_empty(), "{after:?}");
     }
 }

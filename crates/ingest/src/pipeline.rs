@@ -11,7 +11,7 @@ use canhgac_model::Millis;
 use canhgac_store::{now_ms, StoreError, StoredEvent, PIPELINE};
 
 use crate::collector::Collector;
-use crate::detect::{LiveEvent, SharedDetector};
+use crate::detect::{Correlations, LiveEvent, SharedDetector};
 
 /// Pipeline settings.
 #[derive(Debug, Clone)]
@@ -92,6 +92,7 @@ pub async fn step(
     detector: &SharedDetector,
     config: &PipelineConfig,
     latencies: &Latencies,
+    correlations: &mut Correlations,
 ) -> Result<usize, StoreError> {
     let position = collector.position.load(Ordering::Relaxed);
     // The collector's batches in memory when they follow on; the table otherwise (after a restart, a full queue).
@@ -106,15 +107,18 @@ pub async fn step(
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    let (alerts, events) = tokio::task::spawn_blocking(move || {
+    let mut windows = std::mem::take(correlations);
+    windows.use_with(&det);
+    let (alerts, events, windows) = tokio::task::spawn_blocking(move || {
         let events: Vec<LiveEvent> = match batch {
             Batch::Memory(events) => events,
             Batch::Table(rows) => rows.into_iter().map(LiveEvent::from).collect(),
         };
-        (det.detect_batch(&events), events)
+        (det.detect_batch(&events, &mut windows), events, windows)
     })
     .await
     .map_err(|e| StoreError::Config(format!("detection task failed: {e}")))?;
+    *correlations = windows;
     let raised = collector
         .store
         .record_detections(&alerts, config.group_window_ms, PIPELINE, last)
@@ -151,8 +155,9 @@ pub async fn run(
     config: PipelineConfig,
     latencies: Arc<Latencies>,
 ) {
+    let mut correlations = Correlations::default();
     loop {
-        match step(&collector, &detector, &config, &latencies).await {
+        match step(&collector, &detector, &config, &latencies, &mut correlations).await {
             Ok(0) => {
                 let _ = tokio::time::timeout(Duration::from_secs(1), collector.stored.notified()).await;
             }
