@@ -135,7 +135,7 @@ impl Store {
         self.alert_tx.subscribe()
     }
 
-    fn notify(&self, unit_id: UnitId, alert_id: i64) {
+    pub(crate) fn notify(&self, unit_id: UnitId, alert_id: i64) {
         // No receiver is not an error: nobody is watching.
         let _ = self.alert_tx.send(AlertNotice { unit_id, alert_id });
     }
@@ -179,7 +179,12 @@ impl Store {
 }
 
 /// Raises one detection inside an open write transaction (see [`Store::raise_alert`]).
-async fn raise_in(w: &mut WriteTx<'_>, a: &NewAlert, window_ms: Millis, now: Millis) -> Result<Raised> {
+pub(crate) async fn raise_in(
+    w: &mut WriteTx<'_>,
+    a: &NewAlert,
+    window_ms: Millis,
+    now: Millis,
+) -> Result<Raised> {
     if let Some(key) = &a.event_key {
         let seen = sqlx::query("SELECT alert_id FROM alert_events WHERE event_key = $1")
             .bind(key.clone())

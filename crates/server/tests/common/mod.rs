@@ -46,6 +46,10 @@ pub struct World {
     pub source_b: i64,
     pub event_a: i64,
     pub event_b: i64,
+    pub agent_a: i64,
+    pub agent_b: i64,
+    pub enroll_token_a: i64,
+    pub enroll_token_b: i64,
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -255,6 +259,32 @@ pub async fn world() -> World {
         .items;
     let event_id = |unit: canhgac_model::UnitId| events.iter().find(|e| e.event.unit_id == unit).unwrap().id;
     let (event_a, event_b) = (event_id(unit_a), event_id(unit_b));
+    // One enrolled agent and one unused enrollment token each.
+    let agent = |unit: canhgac_model::UnitId, host: &'static str| {
+        let store = store.clone();
+        async move {
+            let (_, secret) = store
+                .create_enrollment_token(&admin, unit, host, 24)
+                .await
+                .unwrap();
+            let e = store
+                .enroll(
+                    &secret,
+                    &canhgac_store::EnrollFacts {
+                        hostname: host.into(),
+                    },
+                )
+                .await
+                .unwrap();
+            let (spare, _) = store
+                .create_enrollment_token(&admin, unit, &format!("{host} spare"), 24)
+                .await
+                .unwrap();
+            (e.agent.id, spare.id)
+        }
+    };
+    let (agent_a, enroll_token_a) = agent(unit_a, "A-AGENT-HOST").await;
+    let (agent_b, enroll_token_b) = agent(unit_b, "SECRETB-AGENT-HOST").await;
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -288,6 +318,10 @@ pub async fn world() -> World {
         source_b,
         event_a,
         event_b,
+        agent_a,
+        agent_b,
+        enroll_token_a,
+        enroll_token_b,
     }
 }
 

@@ -5,6 +5,7 @@ use canhgac_model::{Actor, AssetInput, AssetStatus, Role, UnitId, UnitInput};
 use canhgac_store::{AssetQuery, AssetSort, AuditQuery, NewUser, Store, StoreError};
 use sqlx::Connection;
 
+mod agents;
 mod alerts;
 mod assets;
 mod botnet;
@@ -12,6 +13,7 @@ mod duty;
 mod events;
 mod org;
 
+use agents::*;
 use alerts::*;
 use assets::*;
 use botnet::*;
@@ -100,7 +102,8 @@ store_suite!(
     duty_roster_week_with_a_hole,
     alerts_group_dedupe_suppress_and_flow,
     botnet_list_becomes_each_units_queue,
-    events_sources_batches_search_retention
+    events_sources_batches_search_retention,
+    agents_enroll_inventory_silence_revoke
 );
 
 struct World {
