@@ -332,3 +332,71 @@ fn two_agents_enroll_report_and_deliver_every_line_once_across_a_server_outage()
     assert!(rss_kb < 50 * 1024, "RSS {rss_kb} kB");
     drop(server);
 }
+
+/// Over HTTPS the agent trusts only what it is told to: a server with a self-signed certificate is refused until
+/// the certificate is given with `--ca`; then enrollment and the inventory go through. Plain http to another
+/// machine is refused before anything is sent.
+#[test]
+fn https_with_the_given_certificate_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, key.cert.pem()).unwrap();
+    std::fs::write(&key_path, key.key_pair.serialize_pem()).unwrap();
+    let server = support::start_with(
+        &dir.path().join("data"),
+        &[
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+    );
+    let url = server.url.clone();
+    assert!(url.starts_with("https://"), "{url}");
+    let c = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .add_root_certificate(reqwest::Certificate::from_pem(key.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
+    let r: Value = c
+        .post(format!("{url}/api/v1/agents/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"label": "tls"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = r["token"].as_str().unwrap().to_string();
+
+    let mut m = Machine::new(dir.path(), "srv-tls", "02:00:00:00:7e:01");
+    let out = m.enroll(&url, &token);
+    assert!(!out.status.success(), "an untrusted certificate was accepted");
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(
+        err.contains("certificate") || err.contains("cannot reach"),
+        "{err}"
+    );
+    let out = m.enroll("http://192.0.2.1:8080", &token);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args(["agent", "enroll", "--server", &url, "--token", &token, "--ca"])
+        .arg(&cert_path)
+        .arg("--state-dir")
+        .arg(&m.state)
+        .arg("--root")
+        .arg(&m.root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    m.start();
+    wait_for("the inventory over HTTPS", 60, || {
+        get(&c, &format!("{url}/api/v1/assets?q=srv-tls"), &admin)["total"] == 1
+    });
+    m.stop();
+}
