@@ -344,12 +344,13 @@ impl<T: Transport> Agent<T> {
 pub fn open_enrolled(
     state_dir: &Path,
     paths: &[PathBuf],
+    spool: SpoolConfig,
     schedule: Schedule,
     root: Option<PathBuf>,
 ) -> Result<Agent<HttpClient>> {
     let state = AgentState::load(state_dir)?;
     let client = HttpClient::new(&state.server, state.ca_file.as_deref())?;
-    let agent = Agent::open(state, client, state_dir, paths, SpoolConfig::default(), schedule)?;
+    let agent = Agent::open(state, client, state_dir, paths, spool, schedule)?;
     Ok(agent.with_inventory(move || inventory_of(root.as_deref())))
 }
 

@@ -63,6 +63,10 @@ struct RunArgs {
     /// Describe the machine whose root file system is mounted here (the agent in a container) instead of `/`.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Most disk space (MiB) the spool of unsent lines may take while the server is away; beyond it the oldest
+    /// lines are dropped and counted.
+    #[arg(long, default_value_t = 256)]
+    spool_max_mb: u64,
 }
 
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
@@ -92,7 +96,11 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
                 inventory_check: Duration::from_secs(a.inventory_secs.max(1)),
                 ..Default::default()
             };
-            let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, schedule, a.root)
+            let spool = canhgac_agent::SpoolConfig {
+                max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
+                ..Default::default()
+            };
+            let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
                 .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
             tracing::info!(files = a.follow.len(), "agent running");
             agent.run(&|| false).context("agent stopped")?;
