@@ -159,6 +159,20 @@ async fn enroll_report_page_and_revoke() {
         "asset link"
     );
     assert!(!page.contains(&token), "a token is shown only when created");
+    // The asset's page says its agent is online.
+    let (status, _, page) = send(
+        &w.router,
+        request(
+            &a_admin,
+            "GET",
+            &format!("/assets/{}", outcome["asset_id"]),
+            None,
+            Vec::new(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-test=\"asset-agent\""), "{page}");
 
     // Revoked on the page: the credential is turned away.
     let id = enrolled["agent_id"].as_i64().unwrap();

@@ -110,21 +110,27 @@ pub struct AgentStatus {
     online: bool,
 }
 
+impl AgentStatus {
+    /// The agent with its status now.
+    pub fn of(agent: Agent) -> AgentStatus {
+        AgentStatus {
+            online: agent.online(canhgac_store::now_ms(), DEFAULT_SILENT_AFTER),
+            agent,
+        }
+    }
+}
+
 /// The agents the caller may see, each with `online` (heard from within the allowed silence).
 pub async fn statuses(
     state: &AppState,
     actor: &canhgac_model::Actor,
 ) -> Result<Vec<AgentStatus>, StoreError> {
-    let now = canhgac_store::now_ms();
     Ok(state
         .store
         .agents(actor, false)
         .await?
         .into_iter()
-        .map(|agent| AgentStatus {
-            online: agent.online(now, DEFAULT_SILENT_AFTER),
-            agent,
-        })
+        .map(AgentStatus::of)
         .collect())
 }
 

@@ -358,6 +358,18 @@ impl Store {
         }
     }
 
+    /// The unrevoked agent reporting for an asset the actor may see, if any (the newest).
+    pub async fn asset_agent(&self, actor: &Actor, asset_id: i64) -> Result<Option<Agent>> {
+        let row = sqlx::query(
+            "SELECT * FROM agents WHERE asset_id = $1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(asset_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let agent = row.as_ref().map(row_to_agent).transpose()?;
+        Ok(agent.filter(|a| actor.allows(Permission::Read, a.unit_id)))
+    }
+
     pub(crate) async fn agent_by_id(&self, id: i64) -> Result<Agent> {
         sqlx::query("SELECT * FROM agents WHERE id = $1")
             .bind(id)

@@ -134,6 +134,19 @@ pub async fn agents_enroll_inventory_silence_revoke(store: &Store) {
         store.agent_inventory(&w.b_admin, agent.id).await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(
+        store
+            .asset_agent(&w.a_admin, existing.id.0)
+            .await
+            .unwrap()
+            .map(|a| a.id),
+        Some(agent.id)
+    );
+    assert!(store
+        .asset_agent(&w.b_admin, existing.id.0)
+        .await
+        .unwrap()
+        .is_none());
 
     // A second machine, renamed later: matched by its MAC. A new machine is a new asset, a workstation for Windows.
     let (_, s3) = store.create_enrollment_token(&w.admin, w.a, "", 2).await.unwrap();
