@@ -4,6 +4,11 @@ mod cmd;
 
 use std::process::ExitCode;
 
+// The collection path allocates many small strings per event on two threads at once; mimalloc spends a fraction
+// of glibc's time on them (docs/benchmarks.md, live collection).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Security operations for a health network.

@@ -12,6 +12,7 @@ use canhgac_store::{now_ms, parse_source_range, EventSource, NewEvent, Store, St
 use serde::Serialize;
 use tokio::sync::{mpsc, Notify};
 
+use crate::hot::HotQueue;
 use crate::metrics::Metrics;
 use crate::normalize::normalize;
 
@@ -84,6 +85,8 @@ pub struct Collector {
     /// Highest event id written, and the pipeline's position: their difference is the backlog.
     pub(crate) last_id: std::sync::atomic::AtomicI64,
     pub(crate) position: std::sync::atomic::AtomicI64,
+    /// Stored batches handed to the pipeline in memory.
+    pub(crate) hot: HotQueue,
 }
 
 /// Parses one NDJSON body line: a bare event, or `{"ext_id": "...", "event": <object or text>}` from a sender
@@ -120,6 +123,7 @@ impl Collector {
             syslog_sources: RwLock::new(Vec::new()),
             last_id: last.into(),
             position: position.into(),
+            hot: HotQueue::default(),
         });
         c.metrics.queue_depth.store(last - position, Ordering::Relaxed);
         c.reload_sources().await?;
@@ -169,11 +173,22 @@ impl Collector {
         Ok(())
     }
 
-    async fn write(&self, events: &[NewEvent]) -> Result<canhgac_store::Stored, StoreError> {
+    /// Stores a batch durably; on success the batch is handed on (`events` and `fields` are emptied).
+    async fn write(
+        &self,
+        events: &mut Vec<NewEvent>,
+        fields: &mut Vec<Vec<(String, String)>>,
+    ) -> Result<canhgac_store::Stored, StoreError> {
         let stored = self.store.insert_events(events).await?;
+        let events = std::mem::take(events);
+        let fields = std::mem::take(fields);
         if stored.stored > 0 {
             // Ids only grow; the batch's own last id (read in its transaction) keeps duplicates' gaps out.
             self.last_id.fetch_max(stored.last_id, Ordering::Relaxed);
+            // A batch with re-sent events has holes: detection reads that one from the table.
+            if stored.stored == events.len() as u64 {
+                self.hot.keep(stored.last_id, events, fields);
+            }
             self.metrics.queue_depth.store(self.lag(), Ordering::Relaxed);
             self.stored.notify_one();
         }
@@ -187,6 +202,7 @@ impl Collector {
         let now = now_ms();
         let received = Received::now();
         let mut events = Vec::new();
+        let mut fields = Vec::new();
         let mut out = Accepted::default();
         let mut received_n = 0;
         // A whole Zeek TSV log (header lines, then rows) is read with its header's state.
@@ -200,12 +216,16 @@ impl Collector {
                 let Some(row) = reader.line(line) else { continue };
                 received_n += 1;
                 match row {
-                    Ok(e) => events.push(crate::normalize::from_zeek(e).into_new_event(
-                        source.unit_id,
-                        source.id,
-                        None,
-                        now,
-                    )),
+                    Ok(e) => {
+                        let (event, pairs) = crate::normalize::from_zeek(e).into_new_event(
+                            source.unit_id,
+                            source.id,
+                            None,
+                            now,
+                        );
+                        events.push(event);
+                        fields.push(pairs);
+                    }
                     Err(e) => out.rejected.push(Rejected {
                         line: i + 1,
                         reason: e.to_string(),
@@ -216,14 +236,18 @@ impl Collector {
             received_n += 1;
             let (ext_id, text) = unwrap_envelope(line);
             match normalize(&text, received) {
-                Ok(n) => events.push(n.into_new_event(source.unit_id, source.id, ext_id, now)),
+                Ok(n) => {
+                    let (event, pairs) = n.into_new_event(source.unit_id, source.id, ext_id, now);
+                    events.push(event);
+                    fields.push(pairs);
+                }
                 Err(e) => out.rejected.push(Rejected {
                     line: i + 1,
                     reason: e.to_string(),
                 }),
             }
         }
-        let stored = self.write(&events).await?;
+        let stored = self.write(&mut events, &mut fields).await?;
         self.metrics.add(&label, |c| {
             c.received += received_n;
             c.stored += stored.stored;
@@ -245,6 +269,7 @@ impl Collector {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let mut events = Vec::with_capacity(buf.len());
+            let mut fields = Vec::with_capacity(buf.len());
             let mut labels: Vec<(String, bool)> = Vec::with_capacity(buf.len());
             for item in buf.drain(..) {
                 let Some(source) = self.syslog_source_for(item.peer) else {
@@ -262,7 +287,10 @@ impl Collector {
                 );
                 match normalize(&item.line, received) {
                     Ok(n) => {
-                        events.push(n.into_new_event(source.unit_id, source.id, None, item.received_at));
+                        let (event, pairs) =
+                            n.into_new_event(source.unit_id, source.id, None, item.received_at);
+                        events.push(event);
+                        fields.push(pairs);
                         labels.push((label, true));
                     }
                     Err(e) => {
@@ -272,7 +300,7 @@ impl Collector {
                 }
             }
             loop {
-                match self.write(&events).await {
+                match self.write(&mut events, &mut fields).await {
                     Ok(_) => break,
                     Err(e) => {
                         // Keep the batch and retry: a full disk or a locked database is not a reason to lose it.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use canhgac_ioc::{IndicatorSet, Warnings};
 use canhgac_model::{NewAlert, Severity};
-use canhgac_sigma::{Engine, FlatEvent, Level};
-use canhgac_store::StoredEvent;
-use chrono::DateTime;
+use canhgac_sigma::{Engine, Event, FieldValue, Level};
+use canhgac_store::{NewEvent, StoredEvent};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 /// What the pipeline detects with; swapped whole when rules or lists change (no restart).
@@ -34,6 +34,69 @@ impl std::fmt::Debug for Detector {
             .field("rules", &self.sigma.as_ref().map_or(0, Engine::len))
             .field("indicators", &self.indicators.len())
             .finish()
+    }
+}
+
+/// An event on its way through detection: its id in the events table, the stored row, and its fields as pairs
+/// (kept from normalisation for the events handed over in memory, read back from the row otherwise).
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub id: i64,
+    pub event: NewEvent,
+    pub fields: Vec<(String, String)>,
+}
+
+impl From<StoredEvent> for LiveEvent {
+    fn from(s: StoredEvent) -> Self {
+        let fields = s.field_pairs();
+        LiveEvent {
+            id: s.id,
+            event: s.event,
+            fields,
+        }
+    }
+}
+
+/// A live event as the Sigma engine reads it, without copying its fields.
+struct View<'a> {
+    channel: &'a str,
+    event_id: Option<u32>,
+    timestamp: Option<DateTime<Utc>>,
+    fields: &'a [(String, String)],
+}
+
+impl Event for View<'_> {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        if let Some((_, v)) = self.fields.iter().find(|(k, _)| k == name) {
+            return Some(FieldValue::Str(v));
+        }
+        match name {
+            "Channel" => Some(FieldValue::Str(self.channel)),
+            "EventID" => self.event_id.map(|n| FieldValue::UInt(n.into())),
+            _ => None,
+        }
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        f("Channel", FieldValue::Str(self.channel));
+        if let Some(id) = self.event_id {
+            f("EventID", FieldValue::UInt(id.into()));
+        }
+        for (k, v) in self.fields {
+            f(k, FieldValue::Str(v));
+        }
+    }
+
+    fn channel(&self) -> Option<&str> {
+        Some(self.channel)
+    }
+
+    fn event_id(&self) -> Option<u32> {
+        self.event_id
+    }
+
+    fn timestamp(&self) -> Option<DateTime<Utc>> {
+        self.timestamp
     }
 }
 
@@ -98,33 +161,37 @@ impl Detector {
         self.sigma.as_ref().map_or(0, Engine::len)
     }
 
-    /// The alerts `event` raises (not yet grouped: the store groups repeats).
-    pub fn detect(&self, event: &StoredEvent, out: &mut Vec<NewAlert>) {
-        let fields = event.field_pairs();
-        let e = &event.event;
-        if let Some(engine) = &self.sigma {
-            if !e.channel.is_empty() {
-                let flat = FlatEvent {
-                    channel: Some(e.channel.clone()),
+    /// The alerts a batch of events raises (not yet grouped: the store groups repeats), with one Sigma scanner for
+    /// the whole batch.
+    pub fn detect_batch(&self, events: &[LiveEvent]) -> Vec<NewAlert> {
+        let mut out = Vec::new();
+        let mut scanner = self.sigma.as_ref().map(Engine::scanner);
+        for ev in events {
+            let e = &ev.event;
+            if let (Some(engine), Some(scanner), false) =
+                (&self.sigma, scanner.as_mut(), e.channel.is_empty())
+            {
+                let view = View {
+                    channel: &e.channel,
                     event_id: e.event_id.and_then(|n| u32::try_from(n).ok()),
                     timestamp: DateTime::from_timestamp_millis(e.ts),
-                    fields,
+                    fields: &ev.fields,
                 };
-                for rule in engine.matches(&flat) {
+                for &rule in scanner.scan(&view) {
                     let meta = engine.rule(rule);
                     let rule_id = meta.id.clone().unwrap_or_else(|| meta.title.clone());
-                    let matched = engine.matched_fields(rule, &flat);
+                    let matched = engine.matched_fields(rule, &view);
                     out.push(NewAlert {
                         unit_id: e.unit_id,
                         source: "sigma".into(),
-                        event_key: Some(format!("{}:{rule_id}", event.id)),
+                        event_key: Some(format!("{}:{rule_id}", ev.id)),
                         rule_id,
                         title: meta.title.clone(),
                         severity: severity(meta.level),
                         host: e.host.clone(),
                         seen_at: e.ts,
                         details: json!({
-                            "event_id": event.id,
+                            "event_id": ev.id,
                             "channel": e.channel,
                             "windows_event_id": e.event_id,
                             "matched": matched,
@@ -132,20 +199,19 @@ impl Detector {
                         }),
                     });
                 }
-                self.detect_indicators(event, &flat.fields, out);
-                return;
             }
+            self.detect_indicators(ev, &mut out);
         }
-        self.detect_indicators(event, &fields, out);
+        out
     }
 
-    fn detect_indicators(&self, event: &StoredEvent, fields: &[(String, String)], out: &mut Vec<NewAlert>) {
+    fn detect_indicators(&self, event: &LiveEvent, out: &mut Vec<NewAlert>) {
         if self.indicators.is_empty() {
             return;
         }
         let e = &event.event;
         let mut seen: Vec<(String, String)> = Vec::new();
-        for (name, value) in fields.iter().filter(|(n, _)| indicator_field(n)) {
+        for (name, value) in event.fields.iter().filter(|(n, _)| indicator_field(n)) {
             // Sysmon's `Hashes` holds `SHA256=…,MD5=…`.
             let parts: Vec<&str> = if value.contains('=') {
                 value

@@ -12,6 +12,7 @@
 
 pub mod collector;
 pub mod detect;
+pub mod hot;
 pub mod metrics;
 pub mod normalize;
 pub mod pipeline;
@@ -26,7 +27,7 @@ use canhgac_sigma::{load_paths, Engine, LoadOptions, Mapping};
 use canhgac_store::{Store, StoreError};
 
 pub use collector::{Accepted, CollectError, Collector, CollectorConfig, Rejected};
-pub use detect::{Detector, SharedDetector};
+pub use detect::{Detector, LiveEvent, SharedDetector};
 pub use metrics::{Metrics, SourceCounters};
 pub use pipeline::{Latencies, PipelineConfig};
 

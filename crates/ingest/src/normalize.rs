@@ -22,15 +22,17 @@ pub struct Normalized {
 }
 
 impl Normalized {
-    /// The row to store for `unit` and `source`, received at `received_at`.
+    /// The row to store for `unit` and `source`, received at `received_at`, and the fields as pairs (what
+    /// detection reads). A Windows JSON event's fields are not stored beside its original: the store reads them
+    /// from it (see `canhgac_store::NewEvent::fields`).
     pub fn into_new_event(
         self,
         unit: UnitId,
         source_id: i64,
         ext_id: Option<String>,
         received_at: Millis,
-    ) -> NewEvent {
-        NewEvent {
+    ) -> (NewEvent, Vec<(String, String)>) {
+        let event = NewEvent {
             unit_id: unit,
             source_id,
             ext_id,
@@ -41,9 +43,14 @@ impl Normalized {
             channel: self.channel,
             event_id: self.event_id,
             message: self.message,
-            fields: serde_json::to_string(&self.fields).unwrap_or_else(|_| "[]".into()),
+            fields: if self.format == "windows" {
+                String::new()
+            } else {
+                serde_json::to_string(&self.fields).unwrap_or_else(|_| "[]".into())
+            },
             original: self.original,
-        }
+        };
+        (event, self.fields)
     }
 }
 

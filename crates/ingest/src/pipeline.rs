@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canhgac_model::Millis;
-use canhgac_store::{now_ms, StoreError, PIPELINE};
+use canhgac_store::{now_ms, StoreError, StoredEvent, PIPELINE};
 
 use crate::collector::Collector;
-use crate::detect::SharedDetector;
+use crate::detect::{LiveEvent, SharedDetector};
 
 /// Pipeline settings.
 #[derive(Debug, Clone)]
@@ -71,6 +71,21 @@ impl Latencies {
     }
 }
 
+/// The events of one step, from memory or from the table.
+enum Batch {
+    Memory(Vec<LiveEvent>),
+    Table(Vec<StoredEvent>),
+}
+
+impl Batch {
+    fn last_id(&self) -> Option<i64> {
+        match self {
+            Batch::Memory(v) => v.last().map(|e| e.id),
+            Batch::Table(v) => v.last().map(|e| e.id),
+        }
+    }
+}
+
 /// One pass: processes at most one batch. Returns how many events it handled.
 pub async fn step(
     collector: &Collector,
@@ -79,8 +94,12 @@ pub async fn step(
     latencies: &Latencies,
 ) -> Result<usize, StoreError> {
     let position = collector.position.load(Ordering::Relaxed);
-    let events = collector.store.events_after(position, config.batch).await?;
-    let Some(last) = events.last().map(|e| e.id) else {
+    // The collector's batches in memory when they follow on; the table otherwise (after a restart, a full queue).
+    let batch = match collector.hot.take(position, config.batch.max(1) as usize) {
+        Some(events) => Batch::Memory(events),
+        None => Batch::Table(collector.store.events_after(position, config.batch).await?),
+    };
+    let Some(last) = batch.last_id() else {
         return Ok(0);
     };
     let det = detector
@@ -88,11 +107,11 @@ pub async fn step(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let (alerts, events) = tokio::task::spawn_blocking(move || {
-        let mut alerts = Vec::new();
-        for e in &events {
-            det.detect(e, &mut alerts);
-        }
-        (alerts, events)
+        let events: Vec<LiveEvent> = match batch {
+            Batch::Memory(events) => events,
+            Batch::Table(rows) => rows.into_iter().map(LiveEvent::from).collect(),
+        };
+        (det.detect_batch(&events), events)
     })
     .await
     .map_err(|e| StoreError::Config(format!("detection task failed: {e}")))?;

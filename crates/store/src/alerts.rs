@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Change};
-use crate::{get_i64, get_str, now_ms, parse_enum, Page, Result, Store, StoreError, WriteTx};
+use crate::raise::raise_batch;
+use crate::{get_i64, get_str, now_ms, parse_enum, Page, Result, Store, StoreError};
 
 /// A change to an alert, broadcast to live consoles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,7 +145,10 @@ impl Store {
     /// or creates one; a known `event_key` is not counted twice; an active suppression hides it (and counts it).
     pub async fn raise_alert(&self, a: &NewAlert, window_ms: Millis) -> Result<Raised> {
         let mut w = self.begin_write().await?;
-        let raised = raise_in(&mut w, a, window_ms, now_ms()).await?;
+        let raised = raise_batch(&mut w, self.backend, std::slice::from_ref(a), window_ms, now_ms())
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Config("no result for a raised detection".into()))?;
         w.commit().await?;
         if !matches!(raised, Raised::Suppressed(_) | Raised::Duplicate(_)) {
             self.notify(a.unit_id, raised.alert_id());
@@ -163,10 +167,7 @@ impl Store {
     ) -> Result<Vec<Raised>> {
         let now = now_ms();
         let mut w = self.begin_write().await?;
-        let mut out = Vec::with_capacity(alerts.len());
-        for a in alerts {
-            out.push(raise_in(&mut w, a, window_ms, now).await?);
-        }
+        let out = raise_batch(&mut w, self.backend, alerts, window_ms, now).await?;
         crate::events::save_position(&mut w, pipeline, position).await?;
         w.commit().await?;
         for (a, r) in alerts.iter().zip(&out) {
@@ -176,98 +177,6 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-/// Raises one detection inside an open write transaction (see [`Store::raise_alert`]).
-pub(crate) async fn raise_in(
-    w: &mut WriteTx<'_>,
-    a: &NewAlert,
-    window_ms: Millis,
-    now: Millis,
-) -> Result<Raised> {
-    if let Some(key) = &a.event_key {
-        let seen = sqlx::query("SELECT alert_id FROM alert_events WHERE event_key = $1")
-            .bind(key.clone())
-            .fetch_optional(&mut *w.tx)
-            .await?;
-        if let Some(r) = seen {
-            return Ok(Raised::Duplicate(get_i64(&r, "alert_id")?));
-        }
-    }
-    let suppression = sqlx::query(
-        "SELECT id FROM suppressions WHERE rule_id = $1 AND (unit_id IS NULL OR unit_id = $2) \
-             AND (host = '' OR host = $3) AND (expires_at IS NULL OR expires_at > $4) ORDER BY id LIMIT 1",
-    )
-    .bind(a.rule_id.clone())
-    .bind(a.unit_id.0)
-    .bind(a.host.clone())
-    .bind(now)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    if let Some(r) = suppression {
-        let id = get_i64(&r, "id")?;
-        sqlx::query("UPDATE suppressions SET hits = hits + 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        return Ok(Raised::Suppressed(id));
-    }
-    let open = sqlx::query(
-        "SELECT id FROM alerts WHERE unit_id = $1 AND rule_id = $2 AND host = $3 AND status <> 'closed' \
-             AND last_seen >= $4 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(a.unit_id.0)
-    .bind(a.rule_id.clone())
-    .bind(a.host.clone())
-    .bind(a.seen_at - window_ms)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    let raised = match open {
-        Some(r) => {
-            let id = get_i64(&r, "id")?;
-            sqlx::query(
-                "UPDATE alerts SET count = count + 1, \
-                     last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END, \
-                     severity = CASE WHEN severity > $2 THEN severity ELSE $2 END WHERE id = $3",
-            )
-            .bind(a.seen_at)
-            .bind(a.severity.rank())
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-            Raised::Grouped(id)
-        }
-        None => {
-            let title: String = a.title.chars().take(500).collect();
-            let r = sqlx::query(
-                    "INSERT INTO alerts (unit_id, source, rule_id, title, severity, host, first_seen, last_seen, \
-                     created_at, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id",
-                )
-                .bind(a.unit_id.0)
-                .bind(a.source.clone())
-                .bind(a.rule_id.clone())
-                .bind(title)
-                .bind(a.severity.rank())
-                .bind(a.host.clone())
-                .bind(a.seen_at)
-                .bind(now)
-                .bind(a.details.to_string())
-                .fetch_one(&mut *w.tx)
-                .await?;
-            Raised::Created(get_i64(&r, "id")?)
-        }
-    };
-    let id = match raised {
-        Raised::Created(id) | Raised::Grouped(id) | Raised::Duplicate(id) | Raised::Suppressed(id) => id,
-    };
-    if let Some(key) = &a.event_key {
-        sqlx::query("INSERT INTO alert_events (event_key, alert_id) VALUES ($1, $2)")
-            .bind(key.clone())
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    Ok(raised)
 }
 
 impl Store {

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Change};
+use crate::raise::placeholders;
 use crate::{get_i64, get_str, like_op, now_ms, password, Backend, Result, Store, StoreError};
 
 /// How a source sends.
@@ -70,7 +71,9 @@ pub struct NewEvent {
     pub channel: String,
     pub event_id: Option<i64>,
     pub message: String,
-    /// The normalised fields as a JSON array of `[name, value]` pairs (names may repeat).
+    /// The normalised fields as a JSON array of `[name, value]` pairs (names may repeat). Empty for a Windows
+    /// event whose original is its JSON line (format `windows`): those fields are read from the original when the
+    /// row is read, so the largest events are not stored twice.
     pub fields: String,
     pub original: String,
 }
@@ -157,8 +160,32 @@ fn row_to_event(r: &AnyRow) -> Result<StoredEvent> {
             fields: get_str(r, "fields")?,
             original: get_str(r, "original")?,
         },
-    })
+    }
+    .with_derived_fields())
 }
+
+impl StoredEvent {
+    /// Fills the fields of a Windows JSON event from its original (see [`NewEvent::fields`]).
+    fn with_derived_fields(mut self) -> Self {
+        if self.event.fields.is_empty() && self.event.format == WINDOWS_JSON {
+            let pairs = canhgac_logs::parse_win_json_line(&self.event.original)
+                .map(|(e, _)| e.fields)
+                .unwrap_or_default();
+            self.event.fields = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+        }
+        self
+    }
+
+    /// Whether the event has the field `name` with `value` (both compared without case).
+    fn has_field(&self, name: &str, value: &str) -> bool {
+        self.field_pairs()
+            .iter()
+            .any(|(n, v)| n.to_lowercase() == name.to_lowercase() && v.to_lowercase() == value.to_lowercase())
+    }
+}
+
+/// The format of events whose fields are read from their original JSON line.
+const WINDOWS_JSON: &str = "windows";
 
 fn invalid(field: &str, code: &str) -> StoreError {
     StoreError::Invalid(Invalid(vec![FieldError::new(field, code)]))
@@ -320,21 +347,10 @@ impl Store {
         }
         let mut w = self.begin_write().await?;
         for chunk in events.chunks(INSERT_CHUNK) {
-            let mut sql = format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ");
-            for i in 0..chunk.len() {
-                let b = i * 12;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 1..=12 {
-                    if c > 1 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!("${}", b + c));
-                }
-                sql.push(')');
-            }
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(self.backend, i * 12, 12)))
+                .collect();
+            let mut sql = format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES {}", rows.join(","));
             sql.push_str(" ON CONFLICT DO NOTHING");
             let mut q = sqlx::query(&sql);
             for e in chunk {
@@ -427,9 +443,6 @@ impl Store {
         if let Some(to) = q.to {
             cond.push(format!("ts < {to}"));
         }
-        if let Some(before) = q.before {
-            cond.push(format!("id < {before}"));
-        }
         let like = like_op(self.backend);
         let mut binds: Vec<String> = Vec::new();
         let host = q.host.trim();
@@ -440,6 +453,7 @@ impl Store {
                 Backend::Postgres => format!("LOWER(host) = LOWER(${})", binds.len()),
             });
         }
+        let mut exact_field = None;
         if let Some((name, value)) = &q.field {
             // Fields are stored as JSON `[name, value]` pairs: look for that exact pair's text.
             let pair = format!(
@@ -448,25 +462,57 @@ impl Store {
                 escape_like(&serde_json::Value::from(value.trim()).to_string())
             );
             binds.push(pair);
-            cond.push(format!("fields {like} ${} ESCAPE '!'", binds.len()));
+            let stored = format!("fields {like} ${} ESCAPE '!'", binds.len());
+            // A Windows JSON event keeps its fields in its original only: narrow by the value's JSON text where
+            // every encoder writes it the same way, then check the pair on the rows read.
+            let derived = match json_text_everywhere(value.trim()) {
+                Some(text) => {
+                    binds.push(format!("%{}%", escape_like(&text)));
+                    format!("(fields = '' AND original {like} ${} ESCAPE '!')", binds.len())
+                }
+                None => "fields = ''".to_string(),
+            };
+            cond.push(format!("({stored} OR {derived})"));
+            exact_field = Some((name.trim().to_string(), value.trim().to_string()));
         }
         for word in q.text.split_whitespace().take(5) {
             binds.push(format!("%{}%", escape_like(word)));
             cond.push(format!("original {like} ${} ESCAPE '!'", binds.len()));
         }
-        let wh = if cond.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", cond.join(" AND "))
-        };
         let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
-        let sql = format!("SELECT * FROM events{wh} ORDER BY id DESC LIMIT {}", limit + 1);
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = query.bind(b);
+        let mut items: Vec<StoredEvent> = Vec::new();
+        let mut before = q.before;
+        // Rows read are checked for an exact field pair when the database could only narrow them: read on
+        // until the page is full or nothing is left.
+        loop {
+            let mut page_cond = cond.clone();
+            if let Some(b) = before {
+                page_cond.push(format!("id < {b}"));
+            }
+            let wh = if page_cond.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", page_cond.join(" AND "))
+            };
+            let want = limit + 1 - items.len() as i64;
+            let sql = format!("SELECT * FROM events{wh} ORDER BY id DESC LIMIT {want}");
+            let mut query = sqlx::query(&sql);
+            for b in &binds {
+                query = query.bind(b.clone());
+            }
+            let rows = query.fetch_all(&self.pool).await?;
+            let read = rows.len() as i64;
+            for r in &rows {
+                let e = row_to_event(r)?;
+                before = Some(e.id);
+                if exact_field.as_ref().is_none_or(|(n, v)| e.has_field(n, v)) {
+                    items.push(e);
+                }
+            }
+            if read < want || items.len() as i64 > limit {
+                break;
+            }
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        let mut items = rows.iter().map(row_to_event).collect::<Result<Vec<_>>>()?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|e| e.id)
@@ -562,6 +608,19 @@ pub(crate) async fn save_position(w: &mut crate::WriteTx<'_>, name: &str, positi
 }
 
 /// Escapes `%`, `_` and the escape character `!` for `LIKE … ESCAPE '!'`.
+/// The text of `value` inside a JSON string as every common encoder writes it (only `"` and `\` escaped), or
+/// `None` when encoders differ on one of its characters (controls, `<`, `>`, `&`, `/`, non-ASCII) or it is empty.
+fn json_text_everywhere(value: &str) -> Option<String> {
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| !c.is_ascii() || c.is_ascii_control() || matches!(c, '<' | '>' | '&' | '/'))
+    {
+        return None;
+    }
+    Some(value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -22,6 +22,7 @@ mod error;
 mod events;
 mod notify;
 mod password;
+mod raise;
 mod sessions;
 mod units;
 mod users;
@@ -128,6 +129,11 @@ impl Store {
                             "PRAGMA synchronous = FULL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
+                            // Large write batches stay in the page cache instead of spilling mid-transaction;
+                            // statement journals stay in memory; the WAL is copied back in fewer, larger steps.
+                            "PRAGMA cache_size = -32768",
+                            "PRAGMA temp_store = MEMORY",
+                            "PRAGMA wal_autocheckpoint = 8192",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }

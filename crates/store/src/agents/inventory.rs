@@ -12,9 +12,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{clean_hostname, invalid, row_to_agent, Agent};
-use crate::alerts::{raise_in, Raised};
+use crate::alerts::Raised;
 use crate::assets::{insert_asset_in, row_to_asset, update_asset_in};
 use crate::audit::{append, Change};
+use crate::raise::raise_batch;
 use crate::{now_ms, Result, Store, StoreError, WriteTx};
 
 /// Largest inventory document kept (a workstation with thousands of packages is well below).
@@ -280,17 +281,16 @@ impl Store {
         .iter()
         .map(row_to_agent)
         .collect::<Result<Vec<_>>>()?;
-        let mut out = Vec::with_capacity(silent.len());
-        for agent in silent {
-            let alert = silent_alert(&agent, now);
-            let raised = raise_in(&mut w, &alert, 0, now).await?;
+        let alerts: Vec<NewAlert> = silent.iter().map(|a| silent_alert(a, now)).collect();
+        let raised = raise_batch(&mut w, self.backend, &alerts, 0, now).await?;
+        for agent in &silent {
             sqlx::query("UPDATE agents SET silent_alerted = 1 WHERE id = $1")
                 .bind(agent.id)
                 .execute(&mut *w.tx)
                 .await?;
-            out.push((agent, raised));
         }
         w.commit().await?;
+        let out: Vec<(Agent, Raised)> = silent.into_iter().zip(raised).collect();
         for (agent, raised) in &out {
             if matches!(raised, Raised::Created(_) | Raised::Grouped(_)) {
                 self.notify(agent.unit_id, raised.alert_id());

@@ -2,7 +2,7 @@
 //! its alerts in one transaction, scoped search, retention.
 
 use super::*;
-use canhgac_store::{EventQuery, NewEvent, SourceKind};
+use canhgac_store::{EventQuery, NewEvent, Raised, SourceKind};
 
 fn event(
     unit: UnitId,
@@ -130,6 +130,63 @@ pub async fn events_sources_batches_search_retention(store: &Store) {
         (1, 1),
         "the same event's detection counts once"
     );
+
+    // A batch of many detections: repeats within the window group (counted once each), one seen hours later
+    // opens its own alert (and the next repeat groups into the newest), a suppressed rule counts its hits, and the same batch replayed changes nothing.
+    store
+        .add_suppression(&w.a_admin, Some(w.a), "noisy", "", "known tool", None)
+        .await
+        .unwrap();
+    let det = |i: i64, rule: &str, seen_at: i64| canhgac_model::NewAlert {
+        rule_id: rule.into(),
+        seen_at,
+        event_key: Some(format!("{}:{rule}", first[i as usize].id)),
+        ..alert.clone()
+    };
+    let mut batch: Vec<_> = (1..=5).map(|i| det(i, "r2", now + i)).collect();
+    batch.push(det(6, "r2", now + 10 * 3_600_000));
+    batch.extend((7..=9).map(|i| det(i, "noisy", now)));
+    batch.push(det(10, "r2", now + 10));
+    let raised = store
+        .record_detections(&batch, 3_600_000, canhgac_store::PIPELINE, first[99].id)
+        .await
+        .unwrap();
+    assert!(matches!(raised[0], Raised::Created(_)));
+    assert!(raised[1..5]
+        .iter()
+        .all(|r| *r == Raised::Grouped(raised[0].alert_id())));
+    assert!(matches!(raised[5], Raised::Created(id) if id != raised[0].alert_id()));
+    assert!(raised[6..9].iter().all(|r| matches!(r, Raised::Suppressed(_))));
+    assert_eq!(raised[9], Raised::Grouped(raised[5].alert_id()));
+    let counts = |alerts: &[canhgac_model::Alert]| {
+        let mut c: Vec<(i64, i64, i64)> = alerts
+            .iter()
+            .filter(|a| a.rule_id == "r2")
+            .map(|a| (a.count, a.first_seen, a.last_seen))
+            .collect();
+        c.sort_unstable();
+        c
+    };
+    let q = canhgac_store::AlertQuery::default();
+    let after = store.alerts(&w.a_admin, &q).await.unwrap().items;
+    assert_eq!(
+        counts(&after),
+        vec![
+            (2, now + 10 * 3_600_000, now + 10 * 3_600_000),
+            (5, now + 1, now + 5)
+        ]
+    );
+    assert_eq!(store.suppressions(&w.a_admin).await.unwrap()[0].hits, 3);
+    let replay = store
+        .record_detections(&batch, 3_600_000, canhgac_store::PIPELINE, first[99].id)
+        .await
+        .unwrap();
+    assert!(replay.iter().all(|r| matches!(r, Raised::Duplicate(_))));
+    assert_eq!(
+        counts(&store.alerts(&w.a_admin, &q).await.unwrap().items),
+        counts(&after)
+    );
+    assert_eq!(store.suppressions(&w.a_admin).await.unwrap()[0].hits, 3);
     assert_eq!(
         store
             .events_after(first[99].id, 1000)
@@ -265,4 +322,94 @@ pub async fn events_sources_batches_search_retention(store: &Store) {
         store.deactivate_event_source(&w.b_admin, http_a.id).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// A Windows JSON event is stored without its fields beside the original: they are read from it, and a field = value
+/// search still finds exactly the events with that pair (not those holding the value in another field), across
+/// pages, also for values encoders write differently (`&`).
+pub async fn events_windows_fields_read_from_original(store: &Store) {
+    let w = world(store).await;
+    let (src, _) = store
+        .create_event_source(&w.a_admin, w.a, "Winlogbeat", SourceKind::Http, "")
+        .await
+        .unwrap();
+    let now = canhgac_store::now_ms();
+    let line = |new: &str, parent: &str| {
+        serde_json::json!({
+            "EventID": 4688, "Channel": "Security", "Hostname": "PC-J",
+            "TimeCreated": "2026-11-26 10:00:00.000", "NewProcessName": new, "ParentProcessName": parent
+        })
+        .to_string()
+    };
+    let mut batch = Vec::new();
+    // Decoys first (older ids): the value in the other field.
+    for _ in 0..30 {
+        batch.push(line(
+            "C:\\Windows\\explorer.exe",
+            "C:\\Windows\\System32\\whoami.exe",
+        ));
+    }
+    batch.push(line(
+        "C:\\Windows\\System32\\whoami.exe",
+        "C:\\Windows\\explorer.exe",
+    ));
+    batch.push(line("C:\\Tools\\R&D.exe", "C:\\Windows\\explorer.exe"));
+    for _ in 0..30 {
+        batch.push(line(
+            "C:\\Windows\\notepad.exe",
+            "C:\\Windows\\System32\\whoami.exe",
+        ));
+    }
+    let events: Vec<NewEvent> = batch
+        .iter()
+        .map(|text| NewEvent {
+            fields: String::new(),
+            original: text.clone(),
+            ..event(w.a, src.id, None, "PC-J", now, "", "")
+        })
+        .collect();
+    store.insert_events(&events).await.unwrap();
+    let search = |name: &'static str, value: &'static str, limit: i64| EventQuery {
+        field: Some((name.into(), value.into())),
+        limit,
+        ..Default::default()
+    };
+    let found = store
+        .search_events(
+            &w.a_admin,
+            &search("NewProcessName", "c:\\windows\\system32\\whoami.exe", 5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1, "only the event with that pair");
+    assert!(found.next.is_none());
+    let pairs = found.items[0].field_pairs();
+    assert!(pairs
+        .iter()
+        .any(|(n, v)| n == "NewProcessName" && v == "C:\\Windows\\System32\\whoami.exe"));
+    assert!(pairs.iter().any(|(n, _)| n == "ParentProcessName"));
+    let amp = store
+        .search_events(&w.a_admin, &search("NewProcessName", "C:\\Tools\\R&D.exe", 5))
+        .await
+        .unwrap();
+    assert_eq!(amp.items.len(), 1);
+    // Pages of a search whose rows are checked after reading: 60 decoys hold the value in `ParentProcessName`.
+    let mut seen = 0;
+    let mut q = search("ParentProcessName", "C:\\Windows\\System32\\whoami.exe", 7);
+    loop {
+        let page = store.search_events(&w.a_admin, &q).await.unwrap();
+        assert!(page.items.len() <= 7);
+        seen += page.items.len();
+        match page.next {
+            Some(n) => q.before = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 60);
+    // Unit B sees none of it.
+    let b = store
+        .search_events(&w.b_admin, &search("NewProcessName", "C:\\Tools\\R&D.exe", 5))
+        .await
+        .unwrap();
+    assert!(b.items.is_empty());
 }

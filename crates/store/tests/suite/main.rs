@@ -103,6 +103,7 @@ store_suite!(
     alerts_group_dedupe_suppress_and_flow,
     botnet_list_becomes_each_units_queue,
     events_sources_batches_search_retention,
+    events_windows_fields_read_from_original,
     agents_enroll_inventory_silence_revoke
 );
 
