@@ -541,3 +541,184 @@ async fn botnet_list_reaches_the_right_unit_in_order() {
     assert!(c.find(Locator::Css("[data-test=no-items]")).await.is_ok());
     assert!(!c.source().await.unwrap().contains("A-HIS-DB"));
 }
+
+/// The number shown in `css`.
+async fn number(c: &Client, css: &str) -> i64 {
+    let t = text(c, css).await;
+    t.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{css} is not a number: {t:?}"))
+}
+
+/// Waits until `css` is on the page (a long request such as an import of a year of advisories).
+async fn wait_for(c: &Client, css: &str, seconds: u64) {
+    for _ in 0..seconds * 10 {
+        if c.find(Locator::Css(css)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} did not appear within {seconds} s");
+}
+
+/// Takes a decision on the finding at `href` through its form.
+async fn decide(c: &Client, url: &str, href: &str, status: &str, reason: &str, expires_on: &str) {
+    c.goto(&format!("{url}{href}")).await.unwrap();
+    c.find(Locator::Css("form[data-test=finding-form] select[name=status]"))
+        .await
+        .unwrap()
+        .select_by_value(status)
+        .await
+        .unwrap();
+    fill(c, "form[data-test=finding-form] textarea[name=reason]", reason).await;
+    if !expires_on.is_empty() {
+        c.execute(
+            "document.querySelector('form[data-test=finding-form] input[name=expires_on]').value = arguments[0];",
+            vec![serde_json::json!(expires_on)],
+        )
+        .await
+        .unwrap();
+    }
+    click(c, "form[data-test=finding-form] button.primary").await;
+}
+
+/// The Department imports Microsoft's 2023 advisories (twelve files in one upload) and a Windows Server 2019's
+/// `systeminfo` for unit A's host, opens the "May–December 2023 high/critical" view and sees the host exposed;
+/// unit A's administrator accepts one risk until a date and marks another finding fixed, and the view's counts
+/// drop by two.
+#[tokio::test]
+async fn department_sees_exposed_host_and_unit_decisions_change_the_counts() {
+    let (Some(cvrf), Some(inventory)) = (
+        canhgac_testdata::require("msrc-cvrf-2023"),
+        canhgac_testdata::require(
+            "windows-inventory/wesng/validation/srv_2019_rtm_datacenter_en-us_systeminfo.txt",
+        ),
+    ) else {
+        return;
+    };
+    // The browser takes only canonical paths for uploads.
+    let (cvrf, inventory) = (cvrf.canonicalize().unwrap(), inventory.canonicalize().unwrap());
+    let Some((_driver, c)) = connect().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::start(dir.path());
+    let url = server.url.clone();
+    let first = server.password.clone().expect("first start prints the password");
+    sign_in(&c, &url, "admin", &first).await;
+    change_password(&c, &first, "department secret 1").await;
+    create_unit(&c, &url, "BVA", "Bệnh viện Đa khoa A").await;
+    let pw_a = create_unit_admin(&c, &url, "Bệnh viện Đa khoa A", "admin.a").await;
+
+    // A-SRV19 of unit A and its inventory.
+    c.goto(&format!("{url}/assets/new")).await.unwrap();
+    c.find(Locator::Css("select[name=unit_id]"))
+        .await
+        .unwrap()
+        .select_by_label("Bệnh viện Đa khoa A")
+        .await
+        .unwrap();
+    fill(&c, "form[data-test=asset-form] input[name=hostname]", "A-SRV19").await;
+    fill(&c, "form[data-test=asset-form] input[name=ips]", "10.10.0.19").await;
+    click(&c, "[data-test=asset-submit]").await;
+    let host = c
+        .find(Locator::Css("[data-test=asset-row]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{url}{host}/vulnerabilities")).await.unwrap();
+    c.find(Locator::Css("form[data-test=inventory-form] input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(inventory.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "form[data-test=inventory-form] button").await;
+    assert_eq!(text(&c, "[data-test=inventory-build]").await, "10.0.17763");
+
+    // The year of advisories in one upload.
+    c.goto(&format!("{url}/vulnerabilities")).await.unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(&cvrf)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 12);
+    c.find(Locator::Css("form[data-test=advisory-import] input[name=files]"))
+        .await
+        .unwrap()
+        .send_keys(&files.join("\n"))
+        .await
+        .unwrap();
+    click(&c, "form[data-test=advisory-import] button").await;
+    wait_for(&c, "[data-test=import-results]", 300).await;
+    assert_eq!(
+        c.find_all(Locator::Css("[data-test=import-results] li.ok"))
+            .await
+            .unwrap()
+            .len(),
+        12
+    );
+    shot(&c, "vuln-import").await;
+    click(&c, "[data-test=\"view-saved:ms-2023-may-dec\"] a").await;
+    shot(&c, "vuln-view").await;
+    assert_eq!(number(&c, "[data-test=exposed-hosts]").await, 1);
+    assert_eq!(number(&c, "[data-test=exposed-units]").await, 1);
+    let before = number(&c, "[data-test=exposed-findings]").await;
+    assert!(
+        before > 2,
+        "a Server 2019 as shipped misses 2023's updates: {before}"
+    );
+    assert!(text(&c, "[data-test=exposed]").await.contains("A-SRV19"));
+    let in_view = c
+        .find(Locator::Css("[data-test=exposed-host-link]"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    click(&c, "[data-test=logout]").await;
+
+    // Unit A's administrator decides on two of the host's findings.
+    sign_in(&c, &url, "admin.a", &pw_a).await;
+    change_password(&c, &pw_a, "unit a secret 12").await;
+    // The host's findings of this view only, vulnerable first.
+    c.goto(&format!("{url}{in_view}")).await.unwrap();
+    let links = c
+        .find_all(Locator::Css("tr[data-test=finding] td:first-child a"))
+        .await
+        .unwrap();
+    let mut hrefs = Vec::new();
+    for l in links.iter().take(2) {
+        hrefs.push(l.attr("href").await.unwrap().unwrap());
+    }
+    decide(
+        &c,
+        &url,
+        &hrefs[0],
+        "risk_accepted",
+        "Máy chủ cách ly, chờ bảo trì",
+        "2099-12-31",
+    )
+    .await;
+    assert!(text(&c, "[data-test=finding-status]")
+        .await
+        .contains("Chấp nhận rủi ro"));
+    decide(&c, &url, &hrefs[1], "fixed", "Đã cài bản cập nhật tháng 12", "").await;
+    assert!(text(&c, "[data-test=finding-status]")
+        .await
+        .contains("Đã khắc phục"));
+    c.goto(&format!("{url}/vulnerabilities/view?key=saved:ms-2023-may-dec"))
+        .await
+        .unwrap();
+    shot(&c, "vuln-view-after").await;
+    assert_eq!(number(&c, "[data-test=exposed-findings]").await, before - 2);
+    assert_eq!(number(&c, "[data-test=exposed-hosts]").await, 1);
+    c.close().await.unwrap();
+}

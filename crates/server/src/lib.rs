@@ -24,6 +24,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod knowledge;
 pub mod pages;
 pub mod routes;
 mod view;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub pending_lists: Arc<std::sync::Mutex<Vec<(String, canhgac_model::UserId, canhgac_store::ListUpload)>>>,
     /// Event collection and detection, when this server runs them.
     pub ingest: Option<canhgac_ingest::Ingest>,
+    /// The vulnerability knowledge base built from the stored advisories.
+    pub knowledge: Arc<knowledge::Knowledge>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ impl AppState {
             secure_cookies,
             pending_lists: Default::default(),
             ingest: None,
+            knowledge: Default::default(),
         })
     }
 

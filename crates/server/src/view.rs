@@ -44,6 +44,12 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "sources.html",
     "agents.html",
     "operations.html",
+    "vulnerabilities.html",
+    "vuln_view.html",
+    "vuln_warning_form.html",
+    "vuln_unit.html",
+    "vuln_host.html",
+    "vuln_finding.html",
 );
 
 /// The template environment.

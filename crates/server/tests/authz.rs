@@ -30,10 +30,13 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
     } else {
         (w.agent_b, w.enroll_token_b)
     };
+    let finding = if own { w.finding_a } else { w.finding_b };
     let id = if path.contains("/agents/tokens/") {
         enroll_token
     } else if path.contains("/agents/") {
         agent
+    } else if path.contains("/findings/") {
+        finding
     } else if path.contains("/sources/") {
         source
     } else if path.contains("/events/") {
@@ -68,6 +71,14 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
             return (Some("text/csv".into()), csv.to_vec());
         }
         let (ct, body) = multipart(&[("csrf", &who.csrf), ("unit_id", &b)], "x.csv", csv);
+        return (Some(ct), body);
+    }
+    if path.ends_with("/inventory") {
+        let inv = b"Host Name: INTRUDER\r\nOS Name: Microsoft Windows 10 Pro\r\nOS Version: 10.0.19045 N/A Build 19045\r\n";
+        if access == Access::Token {
+            return (Some("text/plain".into()), inv.to_vec());
+        }
+        let (ct, body) = multipart(&[("csrf", &who.csrf)], "si.txt", inv);
         return (Some(ct), body);
     }
     if access == Access::Token {
@@ -300,6 +311,34 @@ async fn no_route_leaks_or_changes_another_units_data() {
         3,
         "contacts are the Department's alone"
     );
+    let b_finding = w.store.finding(&admin, w.finding_b).await.unwrap();
+    assert_eq!(
+        (b_finding.status, b_finding.reason.as_str()),
+        (canhgac_store::FindingStatus::Open, ""),
+        "B's finding is untouched"
+    );
+    assert!(
+        w.store
+            .latest_inventory(&admin, AssetId(w.asset_b))
+            .await
+            .unwrap()
+            .is_some_and(|i| i.file_name == "si.txt"),
+        "no inventory was attached to B's host"
+    );
+    assert_eq!(
+        w.store.advisory_feeds().await.unwrap().len(),
+        1,
+        "advisories are the Department's alone"
+    );
+    assert_eq!(
+        w.store.sla(&admin, UnitId(w.unit_b)).await.unwrap(),
+        canhgac_store::Sla::default(),
+        "B's time to fix is untouched"
+    );
+    assert!(
+        w.store.warnings_list().await.unwrap().is_empty(),
+        "national warnings are the Department's alone"
+    );
     eprintln!("checked {checked} requests");
 }
 
@@ -331,6 +370,7 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/api/v1/sources",
             "/agents",
             "/api/v1/agents",
+            "/api/v1/vulnerabilities/findings",
         ]
         .contains(&path.as_str())
         {
@@ -346,7 +386,13 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
         let path = concrete(&w, r.path, true);
         // Department-only: the audit chain verification, editing contacts, collection operations and counters.
         if path.contains("/contacts/")
-            || ["/api/v1/audit/verify", "/operations", "/metrics"].contains(&path.as_str())
+            || [
+                "/api/v1/audit/verify",
+                "/operations",
+                "/metrics",
+                "/vulnerabilities/warnings/new",
+            ]
+            .contains(&path.as_str())
         {
             continue;
         }

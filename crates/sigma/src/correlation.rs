@@ -47,13 +47,40 @@ pub struct Correlator<'e> {
     untimed: u64,
 }
 
+/// The windows of a [`Correlator`] without its engine, to keep between calls (a live stream handled in batches,
+/// one state per tenant).
+#[derive(Debug, Default)]
+pub struct CorrelationState {
+    groups: Vec<HashMap<Vec<String>, Group>>,
+    untimed: u64,
+}
+
 impl<'e> Correlator<'e> {
     /// A correlator for the engine's correlation rules.
     pub fn new(engine: &'e Engine) -> Correlator<'e> {
+        Correlator::resume(engine, CorrelationState::default())
+    }
+
+    /// A correlator that goes on from `state`. A state kept for another set of correlation rules (another count)
+    /// is dropped: the windows start empty.
+    pub fn resume(engine: &'e Engine, state: CorrelationState) -> Correlator<'e> {
+        let groups = if state.groups.len() == engine.correlation_count() {
+            state.groups
+        } else {
+            (0..engine.correlation_count()).map(|_| HashMap::new()).collect()
+        };
         Correlator {
             engine,
-            groups: (0..engine.correlation_count()).map(|_| HashMap::new()).collect(),
-            untimed: 0,
+            groups,
+            untimed: state.untimed,
+        }
+    }
+
+    /// The windows, to resume later with [`Correlator::resume`].
+    pub fn into_state(self) -> CorrelationState {
+        CorrelationState {
+            groups: self.groups,
+            untimed: self.untimed,
         }
     }
 

@@ -48,7 +48,7 @@ mod rule;
 mod value;
 
 pub use condition::{parse as parse_condition, ConditionError, Expr, MAX_DEPTH as MAX_CONDITION_DEPTH};
-pub use correlation::{CorrelationMatch, Correlator};
+pub use correlation::{CorrelationMatch, CorrelationState, Correlator};
 pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};
 pub use event::{Event, FieldValue, FlatEvent, JsonEvent};

@@ -104,3 +104,48 @@ fn correlation_errors_name_the_problem() {
         r.errors[0]
     );
 }
+
+/// A stream handled in batches, the windows kept between them with `into_state`/`resume`, fires exactly as one
+/// correlator over the whole stream; a state resumed by an engine with other correlations starts empty.
+#[test]
+fn state_carried_between_batches_fires_the_same() {
+    let engine = engine();
+    let (whole, untimed) = run(&engine);
+    let titles: Vec<String> = engine.correlations().map(|c| c.meta.title.clone()).collect();
+    let lines: Vec<&str> = include_str!("fixtures/correlation-events.jsonl")
+        .lines()
+        .collect();
+    let mut scanner = engine.scanner();
+    let mut state = canhgac_sigma::CorrelationState::default();
+    let mut fired = Vec::new();
+    for batch in lines.chunks(2) {
+        let mut corr = Correlator::resume(&engine, state);
+        for line in batch {
+            let ev: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            let hits = scanner.scan(&ev).to_vec();
+            for m in corr.observe(&ev, &hits) {
+                fired.push((
+                    titles[m.correlation].clone(),
+                    m.group.into_iter().map(|g| g.1).collect::<Vec<_>>(),
+                    m.count,
+                ));
+            }
+        }
+        state = corr.into_state();
+    }
+    assert_eq!(fired, whole);
+    assert!(!whole.is_empty());
+    let corr = Correlator::resume(&engine, state);
+    assert_eq!(corr.untimed(), untimed);
+
+    // Another rule set: the kept windows do not apply.
+    let other = load_str(
+        "title: t\nid: 6f1d8a64-3c47-4f0e-9d7b-2d8cf1f0a001\nlogsource: {product: windows, service: security}\n\
+         detection: {sel: {EventID: 4625}, condition: sel}\n",
+        "other.yml",
+        &LoadOptions::default(),
+    );
+    let (other, _) = Engine::build(other, &Mapping::default());
+    let corr = Correlator::resume(&other, corr.into_state());
+    assert_eq!(corr.untimed(), untimed, "the count of untimed events is kept");
+}

@@ -26,6 +26,7 @@ mod raise;
 mod sessions;
 mod units;
 mod users;
+mod vuln;
 mod warnings;
 
 use std::path::Path;
@@ -50,6 +51,11 @@ pub use notify::{Delivery, DueNotification, NotificationLog, NotifyKind, NotifyS
 pub use password::secret as new_secret;
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
+pub use vuln::{
+    AdvisoryFeed, ExposedHost, FeedImport, Finding, FindingChange, FindingStatus, NationalWarning, PatchItem,
+    RecomputeReport, RowError, Sla, StoredInventory, TrendPoint, VulnView, VulnViewDetail, WarningImport,
+    WarningInput, SAVED_VIEWS,
+};
 pub use warnings::{ItemComment, WarningListInfo};
 
 /// The name under which the detection pipeline saves its position in the event table.

@@ -76,13 +76,25 @@ pub async fn enroll(
     }
 }
 
-/// `POST /api/v1/agent/inventory`: the agent's inventory document creates or updates its asset.
+/// `POST /api/v1/agent/inventory`: the agent's inventory document creates or updates its asset. The credential is
+/// checked before the body is read.
 pub async fn inventory(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Body(doc): Body<serde_json::Value>,
+    body: axum::body::Bytes,
 ) -> ApiResult<InventoryOutcome> {
     let agent = agent_of(&state, &headers).await?;
+    let doc: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!(
+                "the inventory is not JSON (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
     Ok(Json(state.store.record_inventory(&agent, &doc).await?))
 }
 

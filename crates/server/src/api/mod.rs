@@ -12,6 +12,7 @@ pub mod misc;
 pub mod openapi;
 pub mod units;
 pub mod users;
+pub mod vulnerabilities;
 
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;

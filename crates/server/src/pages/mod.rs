@@ -15,6 +15,8 @@ pub mod login;
 pub mod misc;
 pub mod units;
 pub mod users;
+pub mod vuln_findings;
+pub mod vulnerabilities;
 
 use std::collections::BTreeMap;
 

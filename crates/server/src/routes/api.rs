@@ -467,4 +467,55 @@ pub(super) fn api(t: Table) -> Table {
         "Revoke an agent",
         api::agents::revoke,
     )
+    .add_limited(
+        "POST",
+        "/api/v1/vulnerabilities/advisories",
+        Token,
+        "Import an advisory file (the Department)",
+        api::vulnerabilities::import,
+        LIST_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/advisories",
+        Token,
+        "Advisory feed versions",
+        api::vulnerabilities::feeds,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/views",
+        Token,
+        "Vulnerability views with exposed hosts and units",
+        api::vulnerabilities::views,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/findings",
+        Token,
+        "Findings still exposed",
+        api::vulnerabilities::findings,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/findings/{id}",
+        Token,
+        "One finding",
+        api::vulnerabilities::finding,
+    )
+    .add(
+        "POST",
+        "/api/v1/vulnerabilities/findings/{id}/status",
+        Token,
+        "Decide on a finding",
+        api::vulnerabilities::set_status,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/assets/{id}/inventory",
+        Token,
+        "Upload a host inventory",
+        api::vulnerabilities::inventory,
+        UPLOAD_LIMIT,
+    )
 }

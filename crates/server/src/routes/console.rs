@@ -390,4 +390,98 @@ pub(super) fn console(t: Table) -> Table {
         "Revoke an agent",
         pages::agents::revoke_agent,
     )
+    .add(
+        "GET",
+        "/vulnerabilities",
+        Session,
+        "Vulnerability views, advisory feeds",
+        pages::vulnerabilities::show,
+    )
+    .add_limited(
+        "POST",
+        "/vulnerabilities/advisories",
+        Session,
+        "Import advisory files (the Department)",
+        pages::vulnerabilities::import_advisories,
+        LIST_LIMIT,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/view",
+        Session,
+        "Hosts exposed to a warning or saved query, and the trend",
+        pages::vulnerabilities::view,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/export",
+        Session,
+        "A vulnerability view as XLSX",
+        pages::vulnerabilities::export,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/warnings/new",
+        Session,
+        "National warning form and import",
+        pages::vulnerabilities::new_warning,
+    )
+    .add(
+        "POST",
+        "/vulnerabilities/warnings",
+        Session,
+        "Create a national warning",
+        pages::vulnerabilities::create_warning,
+    )
+    .add_limited(
+        "POST",
+        "/vulnerabilities/warnings/import",
+        Session,
+        "Import national warnings from CSV/XLSX",
+        pages::vulnerabilities::import_warnings,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/units/{id}",
+        Session,
+        "A unit's patch list",
+        pages::vuln_findings::unit,
+    )
+    .add(
+        "POST",
+        "/vulnerabilities/units/{id}/sla",
+        Session,
+        "Set a unit's time to fix by severity",
+        pages::vuln_findings::set_sla,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/findings/{id}",
+        Session,
+        "A finding with its evidence",
+        pages::vuln_findings::finding,
+    )
+    .add(
+        "POST",
+        "/vulnerabilities/findings/{id}/status",
+        Session,
+        "Decide on a finding",
+        pages::vuln_findings::set_status,
+    )
+    .add(
+        "GET",
+        "/assets/{id}/vulnerabilities",
+        Session,
+        "A host's findings and inventory",
+        pages::vuln_findings::host,
+    )
+    .add_limited(
+        "POST",
+        "/assets/{id}/inventory",
+        Session,
+        "Upload a host inventory",
+        pages::vuln_findings::upload_inventory,
+        UPLOAD_LIMIT,
+    )
 }

@@ -50,6 +50,34 @@ pub struct World {
     pub agent_b: i64,
     pub enroll_token_a: i64,
     pub enroll_token_b: i64,
+    pub finding_a: i64,
+    pub finding_b: i64,
+}
+
+/// A month of advisories: CVE-2099-0001 affects Windows 10 22H2, fixed by KB5000002.
+pub const CVRF: &str = r#"<cvrfdoc><DocumentTracking><Identification><ID>2099-Jan</ID></Identification>
+<InitialReleaseDate>2099-01-10T08:00:00</InitialReleaseDate></DocumentTracking>
+<ProductTree><Branch Type="Product Family" Name="Windows">
+  <FullProductName ProductID="12097">Windows 10 Version 22H2 for x64-based Systems</FullProductName></Branch></ProductTree>
+<Vulnerability><Title>Kernel</Title><CVE>CVE-2099-0001</CVE>
+  <ProductStatuses><Status Type="Known Affected"><ProductID>12097</ProductID></Status></ProductStatuses>
+  <Threats><Threat Type="Severity"><Description>Critical</Description><ProductID>12097</ProductID></Threat></Threats>
+  <Remediations><Remediation Type="Vendor Fix"><Description>5000002</Description>
+    <Supercedence>5000001</Supercedence><ProductID>12097</ProductID></Remediation></Remediations>
+</Vulnerability></cvrfdoc>"#;
+
+/// `systeminfo` of a Windows 10 22H2 machine with the given KBs.
+pub fn systeminfo(host: &str, kbs: &[&str]) -> Vec<u8> {
+    let mut s = format!(
+        "Host Name:                 {host}\r\nOS Name:                   Microsoft Windows 10 Pro\r\n\
+         OS Version:                10.0.19045 N/A Build 19045\r\nSystem Type:               x64-based PC\r\n\
+         Hotfix(s):                 {} Hotfix(s) Installed.\r\n",
+        kbs.len()
+    );
+    for (i, kb) in kbs.iter().enumerate() {
+        s.push_str(&format!("                           [{:02}]: {kb}\r\n", i + 1));
+    }
+    s.into_bytes()
 }
 
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
@@ -285,6 +313,35 @@ pub async fn world() -> World {
     };
     let (agent_a, enroll_token_a) = agent(unit_a, "A-AGENT-HOST").await;
     let (agent_b, enroll_token_b) = agent(unit_b, "SECRETB-AGENT-HOST").await;
+    // An advisory and one vulnerable Windows host per unit: one finding each.
+    store
+        .import_advisory(&admin, "2099-Jan.xml", CVRF.as_bytes())
+        .await
+        .unwrap();
+    for (asset, host) in [(asset_a, "A-HOST"), (asset_b, "SECRETB-HOST")] {
+        store
+            .attach_inventory(
+                &admin,
+                canhgac_model::AssetId(asset),
+                "si.txt",
+                &systeminfo(host, &["KB5000003"]),
+            )
+            .await
+            .unwrap();
+    }
+    let kb = store.knowledge_base().await.unwrap();
+    store.recompute_findings(None, None, &kb).await.unwrap();
+    let finding_id = |asset: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .host_findings(&admin, canhgac_model::AssetId(asset))
+                .await
+                .unwrap()[0]
+                .id
+        }
+    };
+    let (finding_a, finding_b) = (finding_id(asset_a).await, finding_id(asset_b).await);
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -322,6 +379,8 @@ pub async fn world() -> World {
         agent_b,
         enroll_token_a,
         enroll_token_b,
+        finding_a,
+        finding_b,
     }
 }
 

@@ -12,6 +12,7 @@ mod botnet;
 mod duty;
 mod events;
 mod org;
+mod vuln;
 
 use agents::*;
 use alerts::*;
@@ -20,6 +21,7 @@ use botnet::*;
 use duty::*;
 use events::*;
 use org::*;
+use vuln::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -104,7 +106,10 @@ store_suite!(
     botnet_list_becomes_each_units_queue,
     events_sources_batches_search_retention,
     events_windows_fields_read_from_original,
-    agents_enroll_inventory_silence_revoke
+    agents_enroll_inventory_silence_revoke,
+    vulnerabilities_from_feeds_to_findings,
+    national_warnings_import_from_csv,
+    real_microsoft_2023_states
 );
 
 struct World {
