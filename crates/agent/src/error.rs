@@ -59,6 +59,24 @@ pub enum Error {
         /// What failed.
         message: String,
     },
+    /// The server could not be reached (connection, TLS, timeout).
+    #[error("cannot reach {url}: {message}")]
+    Unreachable {
+        /// The address called.
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The server answered with an error status.
+    #[error("{url} answered {status}: {message}")]
+    Refused {
+        /// The address called.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
 }
 
 impl Error {

@@ -1,6 +1,7 @@
 //! Host side of the canhgac endpoint agent: what runs on a monitored machine before anything is sent.
 //!
-//! No network code lives here. Three pieces, each usable alone:
+//! Three host-side pieces, each usable alone, and the service that composes them with the server
+//! ([`client`]: enroll, inventory, heartbeat, events over HTTPS; [`run`]: the loop and the state folder):
 //!
 //! 1. [`inventory`]: [`collect_inventory`] builds the `canhgac.inventory/1` document (OS, packages, interfaces,
 //!    CPU, memory, disks, uptime) that `canhgac-vuln` reads; [`Inventory::fingerprint`] changes only when
@@ -36,13 +37,17 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod client;
 mod error;
 pub mod follow;
 mod fsutil;
 pub mod inventory;
+pub mod run;
 pub mod spool;
 
+pub use client::{Enrollment, HttpClient, Transport};
 pub use error::{Error, Result};
 pub use follow::{Batch, Checkpoints, FileFollower, FollowConfig, Line};
 pub use inventory::{collect_from, collect_inventory, Inventory, Sources};
+pub use run::{enroll, open_enrolled, Agent, AgentState, RunStats, Schedule};
 pub use spool::{Record, Spool, SpoolConfig, SpoolStats};

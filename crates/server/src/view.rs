@@ -42,6 +42,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "events.html",
     "event.html",
     "sources.html",
+    "agents.html",
     "operations.html",
     "vulnerabilities.html",
     "vuln_view.html",

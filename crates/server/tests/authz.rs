@@ -25,8 +25,17 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
     } else {
         (w.source_b, w.event_b)
     };
+    let (agent, enroll_token) = if own {
+        (w.agent_a, w.enroll_token_a)
+    } else {
+        (w.agent_b, w.enroll_token_b)
+    };
     let finding = if own { w.finding_a } else { w.finding_b };
-    let id = if path.contains("/findings/") {
+    let id = if path.contains("/agents/tokens/") {
+        enroll_token
+    } else if path.contains("/agents/") {
+        agent
+    } else if path.contains("/findings/") {
         finding
     } else if path.contains("/sources/") {
         source
@@ -246,7 +255,27 @@ async fn no_route_leaks_or_changes_another_units_data() {
         b_source.active && b_source.name == "SECRETB firewall",
         "B's event source is untouched"
     );
-    assert_eq!(b_sources.len(), 2, "no source was added to anyone's unit");
+    assert_eq!(
+        b_sources.len(),
+        4,
+        "no source was added to anyone's unit (a syslog source and an agent's source each)"
+    );
+    let b_agent = w.store.agent(&admin, w.agent_b).await.unwrap();
+    assert!(
+        b_agent.revoked_at.is_none() && b_agent.hostname == "SECRETB-AGENT-HOST",
+        "B's agent is untouched"
+    );
+    let b_tokens = w.store.enrollment_tokens(&admin).await.unwrap();
+    let b_token = b_tokens.iter().find(|t| t.id == w.enroll_token_b).unwrap();
+    assert!(
+        b_token.revoked_at.is_none() && b_token.used_at.is_none(),
+        "B's enrollment token is untouched"
+    );
+    assert_eq!(
+        b_tokens.len(),
+        4,
+        "no enrollment token was created by an outsider"
+    );
     let b_event = w.store.event(&admin, w.event_b).await.unwrap();
     assert_eq!(b_event.event.host, "SECRETB-EV-HOST", "B's event is untouched");
     let b_alert = w.store.alert(&admin, w.alert_b).await.unwrap();
@@ -339,6 +368,8 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/api/v1/events",
             "/sources",
             "/api/v1/sources",
+            "/agents",
+            "/api/v1/agents",
             "/api/v1/vulnerabilities/findings",
         ]
         .contains(&path.as_str())

@@ -136,7 +136,7 @@ impl Store {
         self.alert_tx.subscribe()
     }
 
-    fn notify(&self, unit_id: UnitId, alert_id: i64) {
+    pub(crate) fn notify(&self, unit_id: UnitId, alert_id: i64) {
         // No receiver is not an error: nobody is watching.
         let _ = self.alert_tx.send(AlertNotice { unit_id, alert_id });
     }

@@ -1,13 +1,14 @@
 //! Servers and workstations: search, filter, sort, paginate; create, edit, retire; bulk import in one transaction.
 
 use canhgac_model::{
-    Actor, Asset, AssetFields, AssetId, AssetKind, AssetStatus, Criticality, Permission, Scope, UnitId,
+    Actor, Asset, AssetFields, AssetId, AssetKind, AssetStatus, Criticality, Millis, Permission, Scope,
+    UnitId,
 };
 use serde::Deserialize;
 use sqlx::any::AnyRow;
 
 use crate::audit::{append, Change};
-use crate::{get_i64, get_str, like_op, now_ms, parse_enum, Page, Result, Store, StoreError};
+use crate::{get_i64, get_str, like_op, now_ms, parse_enum, Page, Result, Store, StoreError, WriteTx};
 
 /// Sort orders of the asset list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -77,7 +78,7 @@ fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn row_to_asset(r: &AnyRow) -> Result<Asset> {
+pub(crate) fn row_to_asset(r: &AnyRow) -> Result<Asset> {
     let status = match get_str(r, "status")?.as_str() {
         "retired" => AssetStatus::Retired,
         _ => AssetStatus::Active,
@@ -132,6 +133,43 @@ const INSERT_SQL: &str =
     "INSERT INTO assets (hostname, ips, mac, os, os_version, kind, role, criticality, location, \
      owner, notes, tags, search, unit_id, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING *";
+
+/// Inserts an asset inside an open write transaction (the caller audits).
+pub(crate) async fn insert_asset_in(
+    w: &mut WriteTx<'_>,
+    unit: UnitId,
+    fields: &AssetFields,
+    now: Millis,
+) -> Result<Asset> {
+    let row = bind_fields!(sqlx::query(INSERT_SQL), fields)
+        .bind(unit.0)
+        .bind(now)
+        .fetch_one(&mut *w.tx)
+        .await?;
+    row_to_asset(&row)
+}
+
+/// Replaces an asset's descriptive fields inside an open write transaction (the caller audits).
+pub(crate) async fn update_asset_in(
+    w: &mut WriteTx<'_>,
+    id: AssetId,
+    fields: &AssetFields,
+    now: Millis,
+) -> Result<Asset> {
+    let row = bind_fields!(
+        sqlx::query(
+            "UPDATE assets SET hostname = $1, ips = $2, mac = $3, os = $4, os_version = $5, kind = $6, role = $7, \
+             criticality = $8, location = $9, owner = $10, notes = $11, tags = $12, search = $13, updated_at = $14 \
+             WHERE id = $15 RETURNING *"
+        ),
+        fields
+    )
+    .bind(now)
+    .bind(id.0)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    row_to_asset(&row)
+}
 
 impl Store {
     /// One page of the assets the actor may see.
@@ -234,12 +272,7 @@ impl Store {
         Self::check_write(actor, unit)?;
         self.unit(actor, unit).await?;
         let mut w = self.begin_write().await?;
-        let row = bind_fields!(sqlx::query(INSERT_SQL), fields)
-            .bind(unit.0)
-            .bind(now_ms())
-            .fetch_one(&mut *w.tx)
-            .await?;
-        let asset = row_to_asset(&row)?;
+        let asset = insert_asset_in(&mut w, unit, fields, now_ms()).await?;
         append(
             &mut w,
             Some(actor),
@@ -257,19 +290,7 @@ impl Store {
         let before = self.asset(actor, id).await?;
         Self::check_write(actor, before.unit_id)?;
         let mut w = self.begin_write().await?;
-        let row = bind_fields!(
-            sqlx::query(
-                "UPDATE assets SET hostname = $1, ips = $2, mac = $3, os = $4, os_version = $5, kind = $6, role = $7, \
-                 criticality = $8, location = $9, owner = $10, notes = $11, tags = $12, search = $13, updated_at = $14 \
-                 WHERE id = $15 RETURNING *"
-            ),
-            fields
-        )
-        .bind(now_ms())
-        .bind(id.0)
-        .fetch_one(&mut *w.tx)
-        .await?;
-        let asset = row_to_asset(&row)?;
+        let asset = update_asset_in(&mut w, id, fields, now_ms()).await?;
         let change = Change::new("update", "asset", id.to_string())
             .unit(asset.unit_id)
             .before(&before)

@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+mod agents;
 mod alerts;
 mod assets;
 mod audit;
@@ -33,6 +34,9 @@ use std::path::Path;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+pub use agents::{
+    Agent, EnrollFacts, Enrolled, EnrollmentToken, InventoryOutcome, DEFAULT_SILENT_AFTER, MAX_TOKEN_HOURS,
+};
 pub use alerts::{AlertNotice, AlertQuery, Raised, Suppression, UnitAlertSummary};
 pub use assets::{AssetQuery, AssetSort};
 pub use audit::{AuditEntry, AuditQuery, ChainCheck};

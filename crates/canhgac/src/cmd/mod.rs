@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes `Args` and `run`.
 
 pub mod admin;
+pub mod agent;
 pub mod hunt;
 pub mod import;
 pub mod scan;

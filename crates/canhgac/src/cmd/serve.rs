@@ -207,6 +207,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     }
     let ingest = start_ingest(&s, store.clone()).await?;
     spawn_retention(store.clone(), s.retention_days);
+    spawn_agent_watch(store.clone());
     let state = canhgac_server::AppState::new(store.clone(), s.tls.is_some())?.with_ingest(ingest);
     start_notifier(&s, &state, store)?;
     let app = canhgac_server::app(state);
@@ -314,6 +315,26 @@ fn start_notifier(
     let notifier = canhgac_notify::Notifier::new(config, texts).context("notification settings")?;
     tokio::spawn(notifier.run(store));
     Ok(())
+}
+
+/// Raises one alert for each enrolled agent that fell silent (checked every minute).
+fn spawn_agent_watch(store: canhgac_store::Store) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            match store
+                .raise_silent_agents(canhgac_store::now_ms(), canhgac_store::DEFAULT_SILENT_AFTER)
+                .await
+            {
+                Ok(raised) => {
+                    for (agent, _) in raised {
+                        tracing::warn!(agent = agent.id, host = %agent.hostname, "agent fell silent");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "checking for silent agents failed"),
+            }
+        }
+    });
 }
 
 /// Deletes events past their unit's retention, hourly.

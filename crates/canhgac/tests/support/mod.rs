@@ -32,8 +32,14 @@ pub fn start(data_dir: &Path) -> Server {
 /// The same with extra arguments for `serve`.
 #[allow(clippy::zombie_processes)]
 pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
+    start_on(data_dir, "127.0.0.1:0", extra)
+}
+
+/// The same on a given address (a restart on the port its clients know).
+#[allow(clippy::zombie_processes)]
+pub fn start_on(data_dir: &Path, listen: &str, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--listen", listen, "--data-dir"])
         .arg(data_dir)
         .args(extra)
         .env("CANHGAC_LOG", "warn")

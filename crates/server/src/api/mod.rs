@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same operations as the console, authenticated by API tokens scoped like
 //! their user, errors as `{"error": {"code", "message", "fields"}}`.
 
+pub mod agents;
 pub mod alerts;
 pub mod assets;
 pub mod botnet;

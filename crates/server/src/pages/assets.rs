@@ -62,7 +62,22 @@ async fn form_page(
         "kind": form.kind, "role": form.role, "criticality": form.criticality, "location": form.location,
         "owner": form.owner, "notes": form.notes, "tags": form.tags,
     }));
-    let ctx = page.ctx(context! { asset, form, errors, units, choices => choices() });
+    // The machine's agent, when one reports for it: online or silent, last contact.
+    let asset_id = asset
+        .as_ref()
+        .and_then(|a| a.get_attr("id").ok())
+        .and_then(|v| i64::try_from(v).ok());
+    let agent = match asset_id {
+        Some(id) => page
+            .state
+            .store
+            .asset_agent(&page.actor, id)
+            .await
+            .unwrap_or_default()
+            .map(crate::api::agents::AgentStatus::of),
+        None => None,
+    };
+    let ctx = page.ctx(context! { asset, form, errors, units, agent, choices => choices() });
     page.state.views.render_status(status, "asset_form.html", ctx)
 }
 

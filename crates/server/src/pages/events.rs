@@ -187,7 +187,7 @@ pub async fn create_source(page: Page, Form(f): Form<SourceForm>) -> Response {
 #[derive(Deserialize)]
 pub struct CsrfOnly {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /sources/{id}/deactivate`.

@@ -2,6 +2,7 @@
 //! (signed-in person, language, CSRF token); data access is scoped by the store.
 
 pub mod account;
+pub mod agents;
 pub mod alerts;
 pub mod assets;
 pub mod audit;

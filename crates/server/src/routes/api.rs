@@ -424,6 +424,49 @@ pub(super) fn api(t: Table) -> Table {
         "Collection and pipeline counters (Prometheus)",
         api::events::metrics,
     )
+    .add(
+        "POST",
+        "/api/v1/agent/enroll",
+        Token,
+        "Enroll an agent with a one-time enrollment token (in the body); answers its credential",
+        api::agents::enroll,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/agent/inventory",
+        Token,
+        "An agent's inventory (agent credential as bearer)",
+        api::agents::inventory,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/api/v1/agent/heartbeat",
+        Token,
+        "An agent is alive (agent credential as bearer)",
+        api::agents::heartbeat,
+    )
+    .add(
+        "GET",
+        "/api/v1/agents",
+        Token,
+        "Endpoint agents",
+        api::agents::list,
+    )
+    .add(
+        "POST",
+        "/api/v1/agents/tokens",
+        Token,
+        "Create an agent enrollment token",
+        api::agents::create_token,
+    )
+    .add(
+        "POST",
+        "/api/v1/agents/{id}/revoke",
+        Token,
+        "Revoke an agent",
+        api::agents::revoke,
+    )
     .add_limited(
         "POST",
         "/api/v1/vulnerabilities/advisories",

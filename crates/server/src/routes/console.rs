@@ -368,6 +368,28 @@ pub(super) fn console(t: Table) -> Table {
         "Collection operations",
         pages::events::operations,
     )
+    .add("GET", "/agents", Session, "Endpoint agents", pages::agents::list)
+    .add(
+        "POST",
+        "/agents/tokens",
+        Session,
+        "Create an enrollment token",
+        pages::agents::create_token,
+    )
+    .add(
+        "POST",
+        "/agents/tokens/{id}/revoke",
+        Session,
+        "Revoke an enrollment token",
+        pages::agents::revoke_token,
+    )
+    .add(
+        "POST",
+        "/agents/{id}/revoke",
+        Session,
+        "Revoke an agent",
+        pages::agents::revoke_agent,
+    )
     .add(
         "GET",
         "/vulnerabilities",

@@ -46,6 +46,10 @@ pub struct World {
     pub source_b: i64,
     pub event_a: i64,
     pub event_b: i64,
+    pub agent_a: i64,
+    pub agent_b: i64,
+    pub enroll_token_a: i64,
+    pub enroll_token_b: i64,
     pub finding_a: i64,
     pub finding_b: i64,
 }
@@ -283,6 +287,32 @@ pub async fn world() -> World {
         .items;
     let event_id = |unit: canhgac_model::UnitId| events.iter().find(|e| e.event.unit_id == unit).unwrap().id;
     let (event_a, event_b) = (event_id(unit_a), event_id(unit_b));
+    // One enrolled agent and one unused enrollment token each.
+    let agent = |unit: canhgac_model::UnitId, host: &'static str| {
+        let store = store.clone();
+        async move {
+            let (_, secret) = store
+                .create_enrollment_token(&admin, unit, host, 24)
+                .await
+                .unwrap();
+            let e = store
+                .enroll(
+                    &secret,
+                    &canhgac_store::EnrollFacts {
+                        hostname: host.into(),
+                    },
+                )
+                .await
+                .unwrap();
+            let (spare, _) = store
+                .create_enrollment_token(&admin, unit, &format!("{host} spare"), 24)
+                .await
+                .unwrap();
+            (e.agent.id, spare.id)
+        }
+    };
+    let (agent_a, enroll_token_a) = agent(unit_a, "A-AGENT-HOST").await;
+    let (agent_b, enroll_token_b) = agent(unit_b, "SECRETB-AGENT-HOST").await;
     // An advisory and one vulnerable Windows host per unit: one finding each.
     store
         .import_advisory(&admin, "2099-Jan.xml", CVRF.as_bytes())
@@ -345,6 +375,10 @@ pub async fn world() -> World {
         source_b,
         event_a,
         event_b,
+        agent_a,
+        agent_b,
+        enroll_token_a,
+        enroll_token_b,
         finding_a,
         finding_b,
     }

@@ -5,6 +5,7 @@ use canhgac_model::{Actor, AssetInput, AssetStatus, Role, UnitId, UnitInput};
 use canhgac_store::{AssetQuery, AssetSort, AuditQuery, NewUser, Store, StoreError};
 use sqlx::Connection;
 
+mod agents;
 mod alerts;
 mod assets;
 mod botnet;
@@ -13,6 +14,7 @@ mod events;
 mod org;
 mod vuln;
 
+use agents::*;
 use alerts::*;
 use assets::*;
 use botnet::*;
@@ -104,6 +106,7 @@ store_suite!(
     botnet_list_becomes_each_units_queue,
     events_sources_batches_search_retention,
     events_windows_fields_read_from_original,
+    agents_enroll_inventory_silence_revoke,
     vulnerabilities_from_feeds_to_findings,
     national_warnings_import_from_csv,
     real_microsoft_2023_states
