@@ -431,12 +431,28 @@ impl Store {
     /// Searches events, newest first.
     pub async fn search_events(&self, actor: &Actor, q: &EventQuery) -> Result<EventPage> {
         let mut cond: Vec<String> = Vec::new();
+        // Query plans on SQLite (PostgreSQL's planner has statistics): a search walks the table newest first and
+        // filters as it goes, stopping after a page — the unit's indexes would make it sort every event of the
+        // unit (or host) first, so `+unit_id` keeps them out; only a time range is looked up through (unit, ts)
+        // and its rows sorted (`+id` keeps the rowid order out).
+        let time_range = q.from.is_some() || q.to.is_some();
+        let sqlite = self.backend == Backend::Sqlite;
+        let unit_col = if sqlite && !time_range {
+            "+unit_id"
+        } else {
+            "unit_id"
+        };
         match (actor.scope(), q.unit_id) {
             (Scope::All, None) => {}
-            (Scope::All, Some(u)) => cond.push(format!("unit_id = {u}")),
-            (Scope::Unit(u), f) if f.is_none_or(|f| f == u.0) => cond.push(format!("unit_id = {}", u.0)),
+            (Scope::All, Some(u)) => cond.push(format!("{unit_col} = {u}")),
+            (Scope::Unit(u), f) if f.is_none_or(|f| f == u.0) => cond.push(format!("{unit_col} = {}", u.0)),
             _ => return Err(StoreError::NotFound),
         }
+        let order = if sqlite && time_range && !cond.is_empty() {
+            "+id DESC"
+        } else {
+            "id DESC"
+        };
         if let Some(from) = q.from {
             cond.push(format!("ts >= {from}"));
         }
@@ -495,7 +511,7 @@ impl Store {
                 format!(" WHERE {}", page_cond.join(" AND "))
             };
             let want = limit + 1 - items.len() as i64;
-            let sql = format!("SELECT * FROM events{wh} ORDER BY id DESC LIMIT {want}");
+            let sql = format!("SELECT * FROM events{wh} ORDER BY {order} LIMIT {want}");
             let mut query = sqlx::query(&sql);
             for b in &binds {
                 query = query.bind(b.clone());
