@@ -52,7 +52,9 @@ pub use correlation::{CorrelationMatch, CorrelationState, Correlator};
 pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};
 pub use event::{Event, FieldValue, FlatEvent, JsonEvent};
-pub use load::{load_paths, load_str, LoadOptions, LoadReport, Restriction};
+pub use load::{
+    load_paths, load_str, LoadOptions, LoadReport, Restriction, MAX_ARCHIVE_MEMBER, MAX_ARCHIVE_TOTAL,
+};
 pub use mapping::{Mapping, Resolution, Source};
 pub use rule::{
     CorrelationRule, CorrelationType, CountCondition, FilterRule, Level, LogSource, Rule, RuleMeta, Status,

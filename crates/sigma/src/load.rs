@@ -103,6 +103,10 @@ impl LoadReport {
     /// Loads a file, or every `.yml`/`.yaml` file under a folder (recursively, in path order). Files are parsed
     /// on all available cores; the result is in path order whatever the thread count.
     pub fn add_path(&mut self, path: &Path, opts: &LoadOptions) {
+        if path.is_file() && path.extension().is_some_and(|x| x.eq_ignore_ascii_case("zip")) {
+            self.add_zip(path, opts);
+            return;
+        }
         if path.is_file() {
             self.add_file(path, opts);
             return;
@@ -173,6 +177,83 @@ impl LoadReport {
         self.restricted += other.restricted;
     }
 
+    /// Every `.yml`/`.yaml` member of a zip archive (a SigmaHQ release, a rule pack), each named
+    /// `archive.zip!member` in errors. A member larger than [`MAX_ARCHIVE_MEMBER`] or an archive whose rules
+    /// exceed [`MAX_ARCHIVE_TOTAL`] uncompressed is refused by name, not read.
+    fn add_zip(&mut self, path: &Path, opts: &LoadOptions) {
+        let archive = std::fs::File::open(path)
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+            .and_then(|f| {
+                zip::ZipArchive::new(f).map_err(|e| Error::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(format!("not a readable zip archive: {e}")),
+                })
+            });
+        let mut archive = match archive {
+            Ok(a) => a,
+            Err(e) => {
+                self.errors.push(e);
+                return;
+            }
+        };
+        let mut total = 0u64;
+        for i in 0..archive.len() {
+            let mut member = match archive.by_index(i) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.errors.push(Error::Io {
+                        path: path.to_path_buf(),
+                        source: std::io::Error::other(format!("member {i}: {e}")),
+                    });
+                    continue;
+                }
+            };
+            let name = member.name().to_string();
+            let lower = name.to_ascii_lowercase();
+            if member.is_dir() || !(lower.ends_with(".yml") || lower.ends_with(".yaml")) {
+                continue;
+            }
+            let origin = format!("{}!{name}", path.display());
+            let too_big = |reason: String| Error::Invalid {
+                origin: origin.clone(),
+                document: 0,
+                rule: None,
+                place: "archive".into(),
+                reason,
+            };
+            if member.size() > MAX_ARCHIVE_MEMBER {
+                self.errors.push(too_big(format!(
+                    "{} bytes uncompressed, more than the {MAX_ARCHIVE_MEMBER} a rule file may hold",
+                    member.size()
+                )));
+                continue;
+            }
+            total += member.size();
+            if total > MAX_ARCHIVE_TOTAL {
+                self.errors.push(too_big(format!(
+                    "the archive's rules exceed {MAX_ARCHIVE_TOTAL} bytes uncompressed; this and later members not read"
+                )));
+                return;
+            }
+            let mut text = String::new();
+            // The declared size is the sender's word: read at most one byte more than allowed.
+            let read = std::io::Read::read_to_string(
+                &mut std::io::Read::take(&mut member, MAX_ARCHIVE_MEMBER + 1),
+                &mut text,
+            );
+            match read {
+                Ok(n) if n as u64 > MAX_ARCHIVE_MEMBER => {
+                    self.errors.push(too_big("larger than its declared size".into()));
+                }
+                Ok(_) => self.add_str(&text, &origin, opts),
+                Err(e) => self.errors.push(too_big(format!("cannot be read: {e}"))),
+            }
+        }
+    }
+
     fn add_file(&mut self, path: &Path, opts: &LoadOptions) {
         match std::fs::read_to_string(path) {
             Ok(text) => self.add_str(&text, &path.display().to_string(), opts),
@@ -211,7 +292,12 @@ pub fn load_str(text: &str, origin: &str, opts: &LoadOptions) -> LoadReport {
     r
 }
 
-/// Loads rules from files and folders (recursively).
+/// The largest rule file read from an archive (uncompressed).
+pub const MAX_ARCHIVE_MEMBER: u64 = 4 * 1024 * 1024;
+/// The most rule text read from one archive (uncompressed); SigmaHQ's full release is about 20 MB.
+pub const MAX_ARCHIVE_TOTAL: u64 = 256 * 1024 * 1024;
+
+/// Loads rules from files, folders (recursively) and zip archives (their YAML members).
 pub fn load_paths<P: AsRef<Path>>(paths: &[P], opts: &LoadOptions) -> LoadReport {
     let mut r = LoadReport::default();
     for p in paths {

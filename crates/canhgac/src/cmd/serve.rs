@@ -41,7 +41,8 @@ pub struct ServeArgs {
     /// Receive syslog over TLS (RFC 5425) on this address, with `--tls-cert` and `--tls-key`; may be repeated.
     #[arg(long, value_delimiter = ',', env = "CANHGAC_SYSLOG_TLS")]
     syslog_tls: Vec<SocketAddr>,
-    /// Sigma rules (files or folders, e.g. a SigmaHQ release's rules/windows) run on every collected event.
+    /// Sigma rules (files, folders or zip archives, e.g. a SigmaHQ release or its rules/windows) run on every
+    /// collected event.
     #[arg(long, value_delimiter = ',', env = "CANHGAC_RULES")]
     rules: Vec<PathBuf>,
     /// Days events are kept where a unit has not set its own retention [default: 90].
