@@ -11,6 +11,7 @@ mod botnet;
 mod duty;
 mod events;
 mod org;
+mod rules;
 mod vuln;
 
 use alerts::*;
@@ -19,6 +20,7 @@ use botnet::*;
 use duty::*;
 use events::*;
 use org::*;
+use rules::*;
 use vuln::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -106,7 +108,9 @@ store_suite!(
     events_windows_fields_read_from_original,
     vulnerabilities_from_feeds_to_findings,
     national_warnings_import_from_csv,
-    real_microsoft_2023_states
+    real_microsoft_2023_states,
+    rules_enabled_per_unit,
+    custom_rules_validated_and_versioned
 );
 
 struct World {
