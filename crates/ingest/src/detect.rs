@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use canhgac_ioc::{IndicatorSet, Warnings};
 use canhgac_model::{NewAlert, Severity};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use canhgac_model::UnitId;
 use canhgac_sigma::{CorrelationMatch, CorrelationState, Correlator, Engine, Event, FieldValue, Level};
@@ -19,6 +19,10 @@ pub struct Detector {
     pub sigma: Option<Engine>,
     pub indicators: IndicatorSet,
     pub warnings: Warnings,
+    /// Rules switched off (by id, or title without one) for the whole network (`None`) or one unit.
+    pub disabled: HashSet<(Option<UnitId>, String)>,
+    /// Rules a unit wrote, which run on that unit's events only.
+    pub only_for: HashMap<String, UnitId>,
 }
 
 impl Default for Detector {
@@ -27,6 +31,8 @@ impl Default for Detector {
             sigma: None,
             indicators: IndicatorSet::from_lists([]),
             warnings: Warnings::default(),
+            disabled: HashSet::new(),
+            only_for: HashMap::new(),
         }
     }
 }
@@ -230,6 +236,15 @@ pub fn indicator_field(name: &str) -> bool {
 }
 
 impl Detector {
+    /// Whether the rule keyed `rule_id` reports on `unit`'s events (not switched off for it or the network, and
+    /// not another unit's own rule).
+    pub fn reports(&self, unit: UnitId, rule_id: &str) -> bool {
+        let key = rule_id.to_string();
+        !self.disabled.contains(&(None, key.clone()))
+            && !self.disabled.contains(&(Some(unit), key))
+            && self.only_for.get(rule_id).is_none_or(|u| *u == unit)
+    }
+
     /// Sigma rules in use.
     pub fn rule_count(&self) -> usize {
         self.sigma.as_ref().map_or(0, Engine::len)
@@ -263,6 +278,9 @@ impl Detector {
                     }
                     let meta = engine.rule(rule);
                     let rule_id = meta.id.clone().unwrap_or_else(|| meta.title.clone());
+                    if !self.reports(e.unit_id, &rule_id) {
+                        continue;
+                    }
                     let matched = engine.matched_fields(rule, &view);
                     out.push(NewAlert {
                         unit_id: e.unit_id,
@@ -286,7 +304,10 @@ impl Detector {
                     let state = correlations.units.entry(e.unit_id).or_default();
                     let mut correlator = Correlator::resume(engine, std::mem::take(state));
                     for m in correlator.observe(&view, &hits) {
-                        out.push(correlation_alert(engine, ev, &m));
+                        let alert = correlation_alert(engine, ev, &m);
+                        if self.reports(e.unit_id, &alert.rule_id) {
+                            out.push(alert);
+                        }
                     }
                     *state = correlator.into_state();
                 }

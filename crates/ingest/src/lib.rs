@@ -18,11 +18,13 @@ pub mod normalize;
 pub mod pipeline;
 pub mod syslog;
 
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use canhgac_ioc::IndicatorSet;
+use canhgac_model::UnitId;
 use canhgac_sigma::{load_paths, Engine, LoadOptions, Mapping};
 use canhgac_store::{Store, StoreError};
 
@@ -93,14 +95,36 @@ pub async fn build_detector(
 ) -> Result<(Detector, DetectorReport), StoreError> {
     let lists = store.current_indicator_lists().await?;
     let warnings = store.active_warnings(true).await?;
+    let custom = store.custom_rules().await?;
+    let disabled: HashSet<(Option<UnitId>, String)> = store.disabled_rules().await?.into_iter().collect();
     let rules = rules.to_vec();
-    let (sigma, errors) = tokio::task::spawn_blocking(move || {
-        if rules.is_empty() {
-            return (None, Vec::new());
+    let (sigma, errors, only_for) = tokio::task::spawn_blocking(move || {
+        if rules.is_empty() && custom.is_empty() {
+            return (None, Vec::new(), HashMap::new());
         }
-        let report = load_paths(&rules, &LoadOptions::default());
+        let opts = LoadOptions::default();
+        let mut report = load_paths(&rules, &opts);
+        // A rule a unit wrote runs on that unit's events only.
+        let mut only_for = HashMap::new();
+        for (unit, name, yaml) in &custom {
+            let (r0, c0) = (report.rules.len(), report.correlations.len());
+            report.add_str(yaml, &format!("written rule {name}"), &opts);
+            if let Some(u) = unit {
+                let added = report.rules[r0..]
+                    .iter()
+                    .map(|r| &r.meta)
+                    .chain(report.correlations[c0..].iter().map(|c| &c.meta));
+                for meta in added {
+                    only_for.insert(meta.id.clone().unwrap_or_else(|| meta.title.clone()), *u);
+                }
+            }
+        }
         let (engine, errors) = Engine::build(report, &Mapping::default());
-        (Some(engine), errors.iter().map(ToString::to_string).collect())
+        (
+            Some(engine),
+            errors.iter().map(ToString::to_string).collect(),
+            only_for,
+        )
     })
     .await
     .map_err(|e| StoreError::Config(format!("rule loading failed: {e}")))?;
@@ -117,6 +141,8 @@ pub async fn build_detector(
             sigma,
             indicators,
             warnings,
+            disabled,
+            only_for,
         },
         report,
     ))

@@ -241,3 +241,132 @@ async fn real_logs_over_http_and_syslog_become_alerts_of_the_right_unit() {
         eprintln!("  {} {} {} x{}", x.source, x.severity.as_str(), x.title, x.count);
     }
 }
+
+const PROCESS_RULES: &str = r"
+title: Whoami run
+id: 7a1f0c2e-0000-4000-8000-000000000001
+level: high
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image|endswith: '\whoami.exe'}, condition: sel}
+---
+title: Net user run
+id: 7a1f0c2e-0000-4000-8000-000000000002
+level: medium
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image|endswith: '\net.exe'}, condition: sel}
+";
+
+const WRITTEN_RULE: &str = r"
+title: Ipconfig run (written by unit A)
+id: 7a1f0c2e-0000-4000-8000-00000000000a
+level: low
+logsource: {product: windows, category: process_creation}
+detection: {sel: {Image|endswith: '\ipconfig.exe'}, condition: sel}
+";
+
+fn process_event(host: &str, image: &str, n: usize) -> String {
+    serde_json::json!({
+        "EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": host,
+        "TimeCreated": "2026-11-26 10:00:00.000", "Image": image, "CommandLine": format!("{image} {n}"),
+    })
+    .to_string()
+}
+
+/// Rules switched off per unit or for the network and rules a unit wrote decide what each unit is alerted to; a
+/// change is taken up by a reload, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rule_settings_and_written_rules_apply_per_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("process.yml");
+    std::fs::write(&rules, PROCESS_RULES).unwrap();
+    let store = Store::open_data_dir(&dir.path().join("data")).await.unwrap();
+    let admin = admin_of(&store).await;
+    let (a, b) = (
+        unit(&store, &admin, "BVA").await,
+        unit(&store, &admin, "BVB").await,
+    );
+    let (src_a, _) = store
+        .create_event_source(&admin, a, "A", SourceKind::Http, "")
+        .await
+        .unwrap();
+    let (src_b, _) = store
+        .create_event_source(&admin, b, "B", SourceKind::Http, "")
+        .await
+        .unwrap();
+    let whoami = "7a1f0c2e-0000-4000-8000-000000000001";
+    let net = "7a1f0c2e-0000-4000-8000-000000000002";
+    store
+        .set_rule_enabled(&admin, Some(b), whoami, false, "noisy at B")
+        .await
+        .unwrap();
+    store
+        .set_rule_enabled(&admin, None, net, false, "too broad")
+        .await
+        .unwrap();
+    store
+        .save_custom_rule(&admin, Some(a), "ipconfig", WRITTEN_RULE)
+        .await
+        .unwrap();
+    let config = IngestConfig {
+        rules: vec![rules],
+        ..Default::default()
+    };
+    let ingest = start(store.clone(), config).await.unwrap();
+    let images = [
+        "C:\\Windows\\System32\\whoami.exe",
+        "C:\\Windows\\System32\\net.exe",
+        "C:\\Windows\\System32\\ipconfig.exe",
+    ];
+    let send = |round: usize| {
+        let ingest = ingest.clone();
+        let (src_a, src_b) = (src_a.clone(), src_b.clone());
+        async move {
+            for (src, host) in [(&src_a, "PC-A"), (&src_b, "PC-B")] {
+                let body: Vec<String> = images.iter().map(|i| process_event(host, i, round)).collect();
+                let got = ingest.collector.submit_http(src, &body.join("\n")).await.unwrap();
+                assert_eq!((got.stored, got.rejected.len()), (3, 0), "{:?}", got.rejected);
+            }
+        }
+    };
+    let titles = |unit: UnitId| {
+        let store = store.clone();
+        async move {
+            let q = AlertQuery {
+                unit_id: Some(unit.0),
+                ..Default::default()
+            };
+            let mut t: Vec<(String, i64)> = store
+                .alerts(&admin, &q)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|x| (x.title, x.count))
+                .collect();
+            t.sort();
+            t
+        }
+    };
+    send(1).await;
+    wait_drained(&ingest, 6).await;
+    assert_eq!(
+        titles(a).await,
+        vec![
+            ("Ipconfig run (written by unit A)".into(), 1),
+            ("Whoami run".into(), 1)
+        ]
+    );
+    assert_eq!(
+        titles(b).await,
+        vec![],
+        "whoami is off at B, net user everywhere, ipconfig is A's own"
+    );
+
+    // Net user switched on again for the network: taken up by a reload.
+    store.set_rule_enabled(&admin, None, net, true, "").await.unwrap();
+    ingest.reload().await.unwrap();
+    send(2).await;
+    wait_drained(&ingest, 12).await;
+    assert!(titles(a).await.contains(&("Net user run".into(), 1)));
+    assert_eq!(titles(b).await, vec![("Net user run".into(), 1)]);
+}

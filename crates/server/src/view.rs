@@ -50,6 +50,7 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "vuln_unit.html",
     "vuln_host.html",
     "vuln_finding.html",
+    "rules.html",
 );
 
 /// The template environment.

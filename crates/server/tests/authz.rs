@@ -31,10 +31,13 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
         (w.agent_b, w.enroll_token_b)
     };
     let finding = if own { w.finding_a } else { w.finding_b };
+    let custom_rule = if own { w.custom_rule_a } else { w.custom_rule_b };
     let id = if path.contains("/agents/tokens/") {
         enroll_token
     } else if path.contains("/agents/") {
         agent
+    } else if path.contains("/rules/") {
+        custom_rule
     } else if path.contains("/findings/") {
         finding
     } else if path.contains("/sources/") {
@@ -73,6 +76,12 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
         let (ct, body) = multipart(&[("csrf", &who.csrf), ("unit_id", &b)], "x.csv", csv);
         return (Some(ct), body);
     }
+    if path.ends_with("/rules/custom") && access == Access::Session {
+        let rule = common::sigma_rule("INTRUDER");
+        let fields = [("csrf", who.csrf.as_str()), ("unit", &b), ("name", "INTRUDER")];
+        let (ct, body) = multipart(&fields, "r.yml", rule.as_bytes());
+        return (Some(ct), body);
+    }
     if path.ends_with("/inventory") {
         let inv = b"Host Name: INTRUDER\r\nOS Name: Microsoft Windows 10 Pro\r\nOS Version: 10.0.19045 N/A Build 19045\r\n";
         if access == Access::Token {
@@ -90,7 +99,7 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
             "first_day": "2024-02-09", "days": 1, "slots": "00:00-12:00", "people": [w.user_b],
             "title": "INTRUDER", "verdict": "benign", "remediation": "INTRUDER", "body": "INTRUDER",
             "reason": "INTRUDER", "rule_id": "rule-SECRETB-ALERT", "host": "SECRETB-ALERT-HOST",
-            "state": "cleaned",
+            "state": "cleaned", "enabled": true, "yaml": common::sigma_rule("INTRUDER"),
         });
         return (Some("application/json".into()), json.to_string().into_bytes());
     }
@@ -127,6 +136,7 @@ fn body(w: &World, who: &Who, path: &str, access: Access) -> (Option<String>, Ve
         ("rule_id", "rule-SECRETB-ALERT"),
         ("state", "cleaned"),
         ("token", "x"),
+        ("unit", &b),
     ])
     .unwrap();
     (
@@ -339,6 +349,34 @@ async fn no_route_leaks_or_changes_another_units_data() {
         w.store.warnings_list().await.unwrap().is_empty(),
         "national warnings are the Department's alone"
     );
+    let b_rules: Vec<_> = w
+        .store
+        .custom_rules_for(&admin, true)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.unit_id != Some(UnitId(w.unit_a)))
+        .map(|r| (r.id, r.name, r.active))
+        .collect();
+    assert_eq!(
+        b_rules,
+        [(w.custom_rule_b, "SECRETB whoami".to_string(), true)],
+        "B's written rules are untouched and nobody wrote one for B or the network"
+    );
+    let settings: Vec<_> = w
+        .store
+        .rule_settings(&admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.unit_id != Some(UnitId(w.unit_a)))
+        .map(|s| (s.unit_id, s.rule_id, s.enabled))
+        .collect();
+    assert_eq!(
+        settings,
+        [(Some(UnitId(w.unit_b)), "SECRETB-RULE".to_string(), false)],
+        "no rule was switched for B or the network"
+    );
     eprintln!("checked {checked} requests");
 }
 
@@ -371,6 +409,9 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/agents",
             "/api/v1/agents",
             "/api/v1/vulnerabilities/findings",
+            "/rules",
+            "/api/v1/rules/settings",
+            "/api/v1/rules/custom",
         ]
         .contains(&path.as_str())
         {

@@ -23,6 +23,7 @@ mod events;
 mod notify;
 mod password;
 mod raise;
+mod rules;
 mod sessions;
 mod units;
 mod users;
@@ -49,6 +50,7 @@ pub use events::{
 };
 pub use notify::{Delivery, DueNotification, NotificationLog, NotifyKind, NotifySettings, Recipient};
 pub use password::secret as new_secret;
+pub use rules::{check_rule_text, CustomRule, RuleSetting, MAX_RULE_TEXT};
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
 pub use vuln::{

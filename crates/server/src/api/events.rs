@@ -229,12 +229,12 @@ pub async fn reload_sources(state: &AppState) {
     }
 }
 
-/// A list was imported: the pipeline watches for its entries from now on (rebuilt in the background).
+/// A list was imported or rules changed: the pipeline rebuilds its detector in the background.
 pub fn lists_changed(state: &AppState) {
     if let Some(ingest) = state.ingest.clone() {
         tokio::spawn(async move {
             if let Err(e) = ingest.reload().await {
-                tracing::error!(error = %e, "rebuilding the detector after a list import failed");
+                tracing::error!(error = %e, "rebuilding the detector failed");
             }
         });
     }

@@ -10,6 +10,7 @@ pub mod duty;
 pub mod events;
 pub mod misc;
 pub mod openapi;
+pub mod rules;
 pub mod units;
 pub mod users;
 pub mod vulnerabilities;

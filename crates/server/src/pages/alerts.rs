@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::auth::Page;
-use crate::pages::{field_messages, see_other};
+use crate::pages::{field_messages, see_other, urlencode};
 
 /// `GET /alerts`: with `X-Fragment: 1` only the queue's table, for live refresh.
 pub async fn list(page: Page, headers: HeaderMap, Query(q): Query<AlertQuery>) -> Response {
@@ -70,15 +70,6 @@ pub async fn list(page: Page, headers: HeaderMap, Query(q): Query<AlertQuery>) -
         },
         ctx,
     )
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn render_one(page: &Page, id: i64, errors: Value, status: StatusCode) -> Response {

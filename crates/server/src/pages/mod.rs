@@ -13,6 +13,7 @@ pub mod duty;
 pub mod events;
 pub mod login;
 pub mod misc;
+pub mod rules;
 pub mod units;
 pub mod users;
 pub mod vuln_findings;
@@ -35,6 +36,16 @@ pub fn field_messages(page: &Page, errors: &[FieldError]) -> BTreeMap<String, St
         out.entry(e.field.clone()).or_insert(msg);
     }
     out
+}
+
+/// A query-string value, percent-encoded.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Redirect after a successful POST (303, so the browser GETs the target).

@@ -363,6 +363,49 @@ pub(super) fn api(t: Table) -> Table {
     )
     .add(
         "GET",
+        "/api/v1/rules",
+        Token,
+        "Loaded Sigma rules",
+        api::rules::list,
+    )
+    .add(
+        "GET",
+        "/api/v1/rules/settings",
+        Token,
+        "Rule settings of the network and the caller's units",
+        api::rules::settings,
+    )
+    .add(
+        "POST",
+        "/api/v1/rules/settings",
+        Token,
+        "Switch a rule on or off for a unit or the network",
+        api::rules::set,
+    )
+    .add(
+        "GET",
+        "/api/v1/rules/custom",
+        Token,
+        "Rules written by units and the Department",
+        api::rules::custom,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/rules/custom",
+        Token,
+        "Save a written rule (validated)",
+        api::rules::save_custom,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/api/v1/rules/custom/{id}/remove",
+        Token,
+        "Stop running a written rule",
+        api::rules::remove_custom,
+    )
+    .add(
+        "GET",
         "/api/v1/botnet/items/{id}/comments",
         Token,
         "Comments on an item",

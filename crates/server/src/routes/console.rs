@@ -294,6 +294,29 @@ pub(super) fn console(t: Table) -> Table {
         "Remove a shift",
         pages::duty::delete,
     )
+    .add("GET", "/rules", Session, "Sigma rules", pages::rules::list)
+    .add(
+        "POST",
+        "/rules/settings",
+        Session,
+        "Switch a rule on or off for a unit or the network",
+        pages::rules::set,
+    )
+    .add_limited(
+        "POST",
+        "/rules/custom",
+        Session,
+        "Save a rule written by a unit or the Department",
+        pages::rules::save_custom,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "POST",
+        "/rules/custom/{id}/remove",
+        Session,
+        "Stop running a written rule",
+        pages::rules::remove_custom,
+    )
     .add(
         "GET",
         "/contacts",

@@ -52,6 +52,16 @@ pub struct World {
     pub enroll_token_b: i64,
     pub finding_a: i64,
     pub finding_b: i64,
+    pub custom_rule_a: i64,
+    pub custom_rule_b: i64,
+}
+
+/// A Sigma rule titled `title`.
+pub fn sigma_rule(title: &str) -> String {
+    format!(
+        "title: {title}\nlogsource: {{product: windows, category: process_creation}}\n\
+         detection:\n  selection:\n    Image|endswith: '\\\\whoami.exe'\n  condition: selection\n"
+    )
 }
 
 /// A month of advisories: CVE-2099-0001 affects Windows 10 22H2, fixed by KB5000002.
@@ -342,6 +352,23 @@ pub async fn world() -> World {
         }
     };
     let (finding_a, finding_b) = (finding_id(asset_a).await, finding_id(asset_b).await);
+    // A rule each unit wrote, and a rule B switched off.
+    let custom_rule = |unit, title: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .save_custom_rule(&admin, Some(unit), title, &sigma_rule(title))
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let custom_rule_a = custom_rule(unit_a, "A whoami").await;
+    let custom_rule_b = custom_rule(unit_b, "SECRETB whoami").await;
+    store
+        .set_rule_enabled(&admin, Some(unit_b), "SECRETB-RULE", false, "SECRETB reason")
+        .await
+        .unwrap();
     let router = app(AppState::new(store.clone(), false).unwrap());
     let anonymous = Who {
         name: "anonymous".into(),
@@ -381,6 +408,8 @@ pub async fn world() -> World {
         enroll_token_b,
         finding_a,
         finding_b,
+        custom_rule_a,
+        custom_rule_b,
     }
 }
 

@@ -12,6 +12,7 @@ mod botnet;
 mod duty;
 mod events;
 mod org;
+mod rules;
 mod vuln;
 
 use agents::*;
@@ -21,6 +22,7 @@ use botnet::*;
 use duty::*;
 use events::*;
 use org::*;
+use rules::*;
 use vuln::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -109,7 +111,9 @@ store_suite!(
     agents_enroll_inventory_silence_revoke,
     vulnerabilities_from_feeds_to_findings,
     national_warnings_import_from_csv,
-    real_microsoft_2023_states
+    real_microsoft_2023_states,
+    rules_enabled_per_unit,
+    custom_rules_validated_and_versioned
 );
 
 struct World {
