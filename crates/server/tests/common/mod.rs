@@ -23,6 +23,8 @@ pub struct Who {
 pub struct World {
     pub store: Store,
     pub router: axum::Router,
+    /// The server's knowledge base and background recompute.
+    pub knowledge: std::sync::Arc<canhgac_server::knowledge::Knowledge>,
     pub dept: Who,
     /// Unit A's people, one per role.
     pub a: Vec<Who>,
@@ -312,7 +314,9 @@ pub async fn world() -> World {
         }
     };
     let (finding_a, finding_b) = (finding_id(asset_a).await, finding_id(asset_b).await);
-    let router = app(AppState::new(store.clone(), false).unwrap());
+    let state = AppState::new(store.clone(), false).unwrap();
+    let knowledge = state.knowledge.clone();
+    let router = app(state);
     let anonymous = Who {
         name: "anonymous".into(),
         actor: None,
@@ -323,6 +327,7 @@ pub async fn world() -> World {
     World {
         store,
         router,
+        knowledge,
         dept,
         a,
         anonymous,
