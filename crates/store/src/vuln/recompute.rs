@@ -217,19 +217,21 @@ impl Store {
         let mut seen = vec![false; offset];
         let mut plain: Vec<Write> = Vec::new();
         let mut with_status: Vec<Write> = Vec::new();
-        let unit_filter = unit
-            .map(|u| format!(" AND unit_id = {}", u.0))
-            .unwrap_or_default();
+        // One unit's findings are few and read at once (through its index); the whole network's in pages by id.
+        const COLUMNS: &str =
+            "SELECT id, asset_id, cve, state, evidence, kb, severity, severity_rank, cvss10, kev, \
+                               exploited, status, expires_at, status_at, first_seen FROM vuln_findings";
+        let sql = match unit {
+            Some(u) => format!("{COLUMNS} WHERE unit_id = {}", u.0),
+            None => format!("{COLUMNS} WHERE id > $1 ORDER BY id LIMIT {READ_PAGE}"),
+        };
         let mut after = 0_i64;
         loop {
-            let rows = sqlx::query(&format!(
-                "SELECT id, asset_id, cve, state, evidence, kb, severity, severity_rank, cvss10, kev, exploited, \
-                 status, expires_at, status_at, first_seen FROM vuln_findings WHERE id > $1{unit_filter} \
-                 ORDER BY id LIMIT {READ_PAGE}"
-            ))
-            .bind(after)
-            .fetch_all(&mut *w.tx)
-            .await?;
+            let mut q = sqlx::query(&sql);
+            if unit.is_none() {
+                q = q.bind(after);
+            }
+            let rows = q.fetch_all(&mut *w.tx).await?;
             let Some(last) = rows.last() else { break };
             after = get_i64(last, "id")?;
             for r in &rows {
@@ -273,6 +275,9 @@ impl Store {
                     reason,
                 });
             }
+            if unit.is_some() {
+                break;
+            }
         }
         // Verdicts never stored: vulnerable opens; the others are read live per host (`host_live_verdicts`).
         for host in &hosts {
@@ -297,7 +302,7 @@ impl Store {
         upsert(&mut w, self.backend(), &plain, false, now).await?;
         upsert(&mut w, self.backend(), &with_status, true, now).await?;
         drop((plain, with_status));
-        self.take_snapshots(&mut w, kb).await?;
+        self.take_snapshots(&mut w, kb, unit).await?;
         let mut change = Change::new(
             "recompute",
             "vuln_findings",

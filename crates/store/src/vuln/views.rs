@@ -157,8 +157,16 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Writes today's exposure of every view per unit (inside a recompute's transaction).
-    pub(crate) async fn take_snapshots(&self, w: &mut WriteTx<'_>, kb: &KnowledgeBase) -> Result<()> {
+    /// Writes today's exposure of every view per unit (of `unit` only when given), inside a recompute's transaction.
+    pub(crate) async fn take_snapshots(
+        &self,
+        w: &mut WriteTx<'_>,
+        kb: &KnowledgeBase,
+        unit: Option<UnitId>,
+    ) -> Result<()> {
+        let unit_filter = unit
+            .map(|u| format!(" AND f.unit_id = {}", u.0))
+            .unwrap_or_default();
         let day = today();
         let now = now_ms();
         // Read inside the transaction: an in-memory database has a single connection.
@@ -175,7 +183,7 @@ impl Store {
             }
             let sql = format!(
                 "SELECT f.unit_id, COUNT(DISTINCT CASE WHEN {EXPOSED} THEN f.asset_id END) AS hosts \
-                 FROM vuln_findings f WHERE f.cve IN ({}) GROUP BY f.unit_id",
+                 FROM vuln_findings f WHERE f.cve IN ({}){unit_filter} GROUP BY f.unit_id",
                 placeholders(self.backend(), 0, view.cves.len())
             );
             let mut q = sqlx::query(&sql);
