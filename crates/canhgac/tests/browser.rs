@@ -665,6 +665,18 @@ async fn department_sees_exposed_host_and_unit_decisions_change_the_counts() {
         12
     );
     shot(&c, "vuln-import").await;
+    // Every unit's findings are recomputed in the background: the page says so until it is done.
+    for _ in 0..600 {
+        c.goto(&format!("{url}/vulnerabilities")).await.unwrap();
+        if c.find_all(Locator::Css("[data-test=recomputing]"))
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     click(&c, "[data-test=\"view-saved:ms-2023-may-dec\"] a").await;
     shot(&c, "vuln-view").await;
     assert_eq!(number(&c, "[data-test=exposed-hosts]").await, 1);

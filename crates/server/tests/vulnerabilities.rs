@@ -73,6 +73,26 @@ async fn warning_view_decisions_inventory_and_export() {
         "{text}"
     );
     assert_eq!(w.store.advisory_feeds().await.unwrap().len(), 2);
+    // Every unit's findings are recomputed in the background: February's CVE reaches A's host once it is done.
+    w.knowledge.settled().await;
+    assert_eq!(w.knowledge.recomputing_since(), None);
+    let a_findings = w
+        .store
+        .host_findings(a_admin.actor.as_ref().unwrap(), canhgac_model::AssetId(w.asset_a))
+        .await
+        .unwrap();
+    assert!(
+        a_findings
+            .iter()
+            .any(|f| f.cve == "CVE-2099-0003" && f.state == "vulnerable"),
+        "{a_findings:?}"
+    );
+    let (_, _, text) = send(
+        &w.router,
+        request(dept, "GET", "/vulnerabilities", None, Vec::new()),
+    )
+    .await;
+    assert!(!text.contains("data-test=\"recomputing\""), "{text}");
     // The same bytes again through the API: stored once.
     let (status, _, text) = send(
         &w.router,

@@ -20,8 +20,8 @@ pub struct FileParams {
     name: String,
 }
 
-/// `POST /api/v1/vulnerabilities/advisories?name=…`: imports one advisory file (the Department); 201 when new,
-/// 200 when the same bytes were imported before.
+/// `POST /api/v1/vulnerabilities/advisories?name=…`: imports one advisory file (the Department); 201 when new (every
+/// unit's findings are then recomputed in the background), 200 when the same bytes were imported before.
 pub async fn import(
     api: Api,
     Query(p): Query<FileParams>,

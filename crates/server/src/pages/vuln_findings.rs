@@ -82,9 +82,17 @@ pub async fn host(page: Page, Path(id): Path<i64>, Query(q): Query<HostQuery>) -
 async fn render_host(page: &Page, id: i64, view: &str, extra: Value, status: StatusCode) -> Response {
     let store = &page.state.store;
     let loaded = async {
+        let kb = page.state.knowledge.get(store).await?;
         let mut findings = store.host_findings(&page.actor, AssetId(id)).await?;
+        // Verdicts of CVEs never found vulnerable are matched live (not stored): vulnerable, unknown, remediated.
+        findings.extend(store.host_live_verdicts(&page.actor, AssetId(id), &kb).await?);
+        let rank = |state: &str| {
+            ["vulnerable", "unknown", "remediated"]
+                .iter()
+                .position(|s| *s == state)
+        };
+        findings.sort_by_key(|f| rank(&f.state).unwrap_or(3));
         if !view.is_empty() {
-            let kb = page.state.knowledge.get(store).await?;
             let cves: std::collections::HashSet<String> =
                 store.view_cves(&kb, view).await?.into_iter().collect();
             findings.retain(|f| cves.contains(&f.cve));

@@ -35,7 +35,8 @@ async fn render(page: &Page, extra: Value, status: StatusCode) -> Response {
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
-    let ctx = page.ctx(context! { views, feeds, cve_count, ..extra });
+    let recomputing = state.knowledge.recomputing_since();
+    let ctx = page.ctx(context! { views, feeds, cve_count, recomputing, ..extra });
     state.views.render_status(status, "vulnerabilities.html", ctx)
 }
 
@@ -149,7 +150,8 @@ pub async fn view(page: Page, Query(q): Query<ViewQuery>) -> Response {
     match load_view(&page, &q.key).await {
         Ok(detail) => {
             let max = detail.trend.iter().map(|p| p.hosts).max().unwrap_or(0).max(1);
-            page.render("vuln_view.html", context! { detail, max })
+            let recomputing = page.state.knowledge.recomputing_since();
+            page.render("vuln_view.html", context! { detail, max, recomputing })
         }
         Err(e) => page.fail(e),
     }

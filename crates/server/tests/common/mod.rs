@@ -23,6 +23,8 @@ pub struct Who {
 pub struct World {
     pub store: Store,
     pub router: axum::Router,
+    /// The server's knowledge base and background recompute.
+    pub knowledge: std::sync::Arc<canhgac_server::knowledge::Knowledge>,
     pub dept: Who,
     /// Unit A's people, one per role.
     pub a: Vec<Who>,
@@ -369,7 +371,9 @@ pub async fn world() -> World {
         .set_rule_enabled(&admin, Some(unit_b), "SECRETB-RULE", false, "SECRETB reason")
         .await
         .unwrap();
-    let router = app(AppState::new(store.clone(), false).unwrap());
+    let state = AppState::new(store.clone(), false).unwrap();
+    let knowledge = state.knowledge.clone();
+    let router = app(state);
     let anonymous = Who {
         name: "anonymous".into(),
         actor: None,
@@ -380,6 +384,7 @@ pub async fn world() -> World {
     World {
         store,
         router,
+        knowledge,
         dept,
         a,
         anonymous,

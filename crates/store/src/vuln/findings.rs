@@ -1,23 +1,21 @@
 //! Findings: one row per (asset, CVE) with the matcher's state and evidence, SLA due date and people's status.
-//! `recompute_findings` folds matcher verdicts in, in one transaction: a new vulnerable CVE opens a finding; a
-//! remediated one is marked fixed with its KB as evidence (verified automatically); one vulnerable again, or whose
-//! accepted risk expired, reopens. People's status changes are audited one by one.
+//! `recompute_findings` (`recompute.rs`) folds matcher verdicts in, in one transaction: a new vulnerable CVE opens a
+//! finding; a remediated one is marked fixed with its KB as evidence (verified automatically); one vulnerable again,
+//! or whose accepted risk expired, reopens. People's status changes are audited one by one.
 
 use std::collections::HashMap;
 
 use canhgac_model::{Actor, AssetId, Millis, Permission, UnitId};
-use canhgac_vuln::inventory::HostInventory;
-use canhgac_vuln::matching::{Matcher, State, Verdict};
-use canhgac_vuln::{KnowledgeBase, Severity};
+use canhgac_vuln::Severity;
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::invalid;
 use crate::audit::{append, Change};
-use crate::{get_i64, get_str, now_ms, Result, Store, StoreError, WriteTx};
+use crate::{get_i64, get_str, now_ms, Result, Store, StoreError};
 
-const DAY_MS: i64 = 86_400_000;
+pub(super) const DAY_MS: i64 = 86_400_000;
 
 /// A finding's status, set by people or by verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +144,7 @@ pub struct RecomputeReport {
 }
 
 /// The severity rank (4 critical … 1 low, 0 unrated), from Microsoft's rating or else the CVSS base score.
-fn severity_rank(sev: Option<Severity>, cvss: Option<f32>) -> i64 {
+pub(super) fn severity_rank(sev: Option<Severity>, cvss: Option<f32>) -> i64 {
     match sev {
         Some(Severity::Critical) => 4,
         Some(Severity::Important) => 3,
@@ -191,32 +189,6 @@ pub(crate) fn row_to_finding(r: &AnyRow) -> Result<Finding> {
 
 pub(crate) const FINDING_SELECT: &str =
     "SELECT f.*, a.hostname FROM vuln_findings f JOIN assets a ON a.id = f.asset_id";
-
-/// What a finding holds now, for comparison with what the matcher says.
-struct Existing {
-    id: i64,
-    state: String,
-    status: FindingStatus,
-    expires_at: Option<Millis>,
-    status_at: Millis,
-    first_seen: Millis,
-    content: (String, String, i64, i64, i64, i64),
-}
-
-/// The matcher's verdict in stored form: evidence, kb, severity rank, cvss × 10, kev, exploited.
-fn content_of(v: &Verdict, kb: &KnowledgeBase) -> (String, String, i64, i64, i64, i64) {
-    let cvss = kb.cves.get(&v.cve).and_then(|r| r.best_cvss()).map(|c| c.base);
-    let mut evidence = v.evidence.clone();
-    evidence.extend(v.missing.iter().map(|m| format!("missing: {m}")));
-    (
-        evidence.join("\n"),
-        v.kb.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
-        severity_rank(v.severity, cvss),
-        cvss.map_or(0, |c| (f64::from(c) * 10.0).round() as i64),
-        i64::from(v.kev),
-        i64::from(v.exploited.unwrap_or(false)),
-    )
-}
 
 impl Store {
     /// The SLA in force for a unit: its own set, else the Department's, else 7/30/90/120 days.
@@ -271,7 +243,7 @@ impl Store {
         w.commit().await
     }
 
-    async fn sla_map(&self) -> Result<SlaMap> {
+    pub(super) async fn sla_map(&self) -> Result<SlaMap> {
         let rows = sqlx::query("SELECT s.*, u.kind FROM vuln_sla s JOIN units u ON u.id = s.unit_id")
             .fetch_all(&self.pool)
             .await?;
@@ -289,194 +261,6 @@ impl Store {
             map.units.insert(get_i64(r, "unit_id")?, sla);
         }
         Ok(map)
-    }
-
-    /// Matches the latest inventory of every active asset of `unit` (or of every unit) against `kb` and folds the
-    /// verdicts into the findings, then takes today's exposure snapshot of every view, in one transaction.
-    /// `actor` is `None` for the server itself (after an advisory import); otherwise the Department for all units,
-    /// or a person operating `unit`.
-    pub async fn recompute_findings(
-        &self,
-        actor: Option<&Actor>,
-        unit: Option<UnitId>,
-        kb: &KnowledgeBase,
-    ) -> Result<RecomputeReport> {
-        if let Some(a) = actor {
-            let ok = match unit {
-                None => a.is_dept_admin(),
-                Some(u) => a.allows(Permission::Operate, u),
-            };
-            if !ok {
-                return Err(StoreError::Forbidden);
-            }
-        }
-        let unit_filter = unit
-            .map(|u| format!(" AND i.unit_id = {}", u.0))
-            .unwrap_or_default();
-        let rows = sqlx::query(&format!(
-            "SELECT i.asset_id, i.unit_id, i.parsed, i.received_at, a.owner FROM vuln_inventories i \
-             JOIN assets a ON a.id = i.asset_id WHERE a.status = 'active' AND a.unit_id = i.unit_id \
-             AND i.id = (SELECT MAX(j.id) FROM vuln_inventories j WHERE j.asset_id = i.asset_id){unit_filter}"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut hosts = Vec::with_capacity(rows.len());
-        let mut meta = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let host: HostInventory = serde_json::from_str(&get_str(r, "parsed")?)
-                .map_err(|e| StoreError::Corrupt(format!("stored inventory: {e}")))?;
-            hosts.push(host);
-            meta.push((
-                get_i64(r, "asset_id")?,
-                get_i64(r, "unit_id")?,
-                get_i64(r, "received_at")?,
-                get_str(r, "owner")?,
-            ));
-        }
-        let verdicts = Matcher::new(kb).check_fleet(&hosts);
-        let slas = self.sla_map().await?;
-        let existing_filter = unit
-            .map(|u| format!(" WHERE unit_id = {}", u.0))
-            .unwrap_or_default();
-        let mut existing: HashMap<(i64, String), Existing> = HashMap::new();
-        for r in sqlx::query(&format!("SELECT * FROM vuln_findings{existing_filter}"))
-            .fetch_all(&self.pool)
-            .await?
-        {
-            let status = get_str(&r, "status")?;
-            existing.insert(
-                (get_i64(&r, "asset_id")?, get_str(&r, "cve")?),
-                Existing {
-                    id: get_i64(&r, "id")?,
-                    state: get_str(&r, "state")?,
-                    status: crate::parse_enum("status", &status, FindingStatus::parse)?,
-                    expires_at: r.try_get("expires_at")?,
-                    status_at: get_i64(&r, "status_at")?,
-                    first_seen: get_i64(&r, "first_seen")?,
-                    content: (
-                        get_str(&r, "evidence")?,
-                        get_str(&r, "kb")?,
-                        get_i64(&r, "severity_rank")?,
-                        get_i64(&r, "cvss10")?,
-                        get_i64(&r, "kev")?,
-                        get_i64(&r, "exploited")?,
-                    ),
-                },
-            );
-        }
-        let now = now_ms();
-        let mut report = RecomputeReport {
-            hosts: hosts.len(),
-            ..Default::default()
-        };
-        let mut w = self.begin_write().await?;
-        for ((asset, unit_id, received_at, owner), list) in meta.iter().zip(&verdicts) {
-            let sla = slas.get(UnitId(*unit_id));
-            for v in list.iter() {
-                let content = content_of(v, kb);
-                let state = v.state.as_str();
-                let prev = existing.get(&(*asset, v.cve.clone()));
-                let Some(prev) = prev else {
-                    if v.state == State::NotAffected {
-                        continue;
-                    }
-                    let (status, reason) = if v.state == State::Remediated {
-                        (FindingStatus::Fixed, format!("verified: {}", content.1))
-                    } else {
-                        report.opened += usize::from(v.state == State::Vulnerable);
-                        (FindingStatus::Open, String::new())
-                    };
-                    insert_finding(
-                        &mut w,
-                        (*unit_id, *asset, owner),
-                        v,
-                        state,
-                        &content,
-                        now,
-                        sla,
-                        status,
-                        &reason,
-                    )
-                    .await?;
-                    continue;
-                };
-                let mut status = prev.status;
-                let mut reason = None;
-                match v.state {
-                    State::Vulnerable
-                        if prev.status == FindingStatus::Fixed
-                            && (prev.state == "remediated" || *received_at > prev.status_at) =>
-                    {
-                        status = FindingStatus::Open;
-                        reason = Some(String::new());
-                    }
-                    State::Remediated
-                        if !matches!(prev.status, FindingStatus::FalsePositive)
-                            && (prev.status != FindingStatus::Fixed || prev.state != "remediated") =>
-                    {
-                        status = FindingStatus::Fixed;
-                        reason = Some(format!("verified: {}", content.1));
-                    }
-                    _ => {}
-                }
-                if status == prev.status
-                    && prev.status == FindingStatus::RiskAccepted
-                    && prev.expires_at.is_some_and(|e| e <= now)
-                {
-                    status = FindingStatus::Open;
-                    reason = Some(String::new());
-                }
-                if status != prev.status {
-                    match status {
-                        FindingStatus::Open => report.reopened += 1,
-                        FindingStatus::Fixed => report.verified_fixed += 1,
-                        _ => {}
-                    }
-                }
-                if prev.state == state && prev.content == content && reason.is_none() {
-                    continue;
-                }
-                report.updated += 1;
-                let due = prev.first_seen + sla.days(content.2) * DAY_MS;
-                let status_sql = if reason.is_some() {
-                    ", status = $11, reason = $12, expires_at = NULL, status_by = NULL, status_at = $13 WHERE id = $14"
-                } else {
-                    " WHERE id = $11"
-                };
-                let q = format!(
-                    "UPDATE vuln_findings SET state = $1, evidence = $2, kb = $3, severity = $4, severity_rank = $5, \
-                     cvss10 = $6, kev = $7, exploited = $8, due_at = $9, updated_at = $10{status_sql}"
-                );
-                let mut query = sqlx::query(&q)
-                    .bind(state)
-                    .bind(content.0.clone())
-                    .bind(content.1.clone())
-                    .bind(v.severity.map(|s| s.as_str()).unwrap_or_default())
-                    .bind(content.2)
-                    .bind(content.3)
-                    .bind(content.4)
-                    .bind(content.5)
-                    .bind(due)
-                    .bind(now);
-                if let Some(r) = reason {
-                    query = query.bind(status.as_str()).bind(r).bind(now);
-                }
-                query.bind(prev.id).execute(&mut *w.tx).await?;
-            }
-        }
-        self.take_snapshots(&mut w, kb).await?;
-        let mut change = Change::new(
-            "recompute",
-            "vuln_findings",
-            unit.map(|u| u.0).unwrap_or(0).to_string(),
-        )
-        .after(&report);
-        if let Some(u) = unit {
-            change = change.unit(u);
-        }
-        append(&mut w, actor, change).await?;
-        w.commit().await?;
-        Ok(report)
     }
 
     /// One finding the actor reads.
@@ -587,55 +371,15 @@ impl Store {
 
 /// SLA sets by unit, with the Department's as the default.
 #[derive(Default)]
-struct SlaMap {
+pub(super) struct SlaMap {
     default: Sla,
     units: HashMap<i64, Sla>,
 }
 
 impl SlaMap {
-    fn get(&self, unit: UnitId) -> Sla {
+    pub(super) fn get(&self, unit: UnitId) -> Sla {
         self.units.get(&unit.0).copied().unwrap_or(self.default)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_finding(
-    w: &mut WriteTx<'_>,
-    (unit, asset, owner): (i64, i64, &String),
-    v: &Verdict,
-    state: &str,
-    content: &(String, String, i64, i64, i64, i64),
-    now: Millis,
-    sla: Sla,
-    status: FindingStatus,
-    reason: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO vuln_findings (unit_id, asset_id, cve, state, evidence, kb, severity, severity_rank, cvss10, kev, \
-         exploited, first_seen, due_at, owner, status, reason, status_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(unit)
-    .bind(asset)
-    .bind(v.cve.clone())
-    .bind(state)
-    .bind(content.0.clone())
-    .bind(content.1.clone())
-    .bind(v.severity.map(|s| s.as_str()).unwrap_or_default())
-    .bind(content.2)
-    .bind(content.3)
-    .bind(content.4)
-    .bind(content.5)
-    .bind(now)
-    .bind(now + sla.days(content.2) * DAY_MS)
-    .bind(owner.clone())
-    .bind(status.as_str())
-    .bind(reason.to_string())
-    .bind(now)
-    .bind(now)
-    .execute(&mut *w.tx)
-    .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! (`views.rs`).
 
 mod findings;
+mod recompute;
 mod views;
 mod warnings;
 

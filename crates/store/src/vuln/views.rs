@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::raise::placeholders;
 use crate::{get_i64, get_str, now_ms, Result, Store, StoreError, WriteTx};
 use canhgac_model::{Actor, AssetId, Criticality, Scope, UnitId};
 use canhgac_vuln::query::AdvisoryQuery;
@@ -133,14 +134,6 @@ fn view_defs(kb: &KnowledgeBase, warnings: Vec<super::NationalWarning>) -> Resul
     Ok(out)
 }
 
-/// `$from, $from+1, …` for `n` values.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Today in Vietnam (UTC+7), as the trend's day.
 fn today() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(7))
@@ -164,8 +157,16 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Writes today's exposure of every view per unit (inside a recompute's transaction).
-    pub(crate) async fn take_snapshots(&self, w: &mut WriteTx<'_>, kb: &KnowledgeBase) -> Result<()> {
+    /// Writes today's exposure of every view per unit (of `unit` only when given), inside a recompute's transaction.
+    pub(crate) async fn take_snapshots(
+        &self,
+        w: &mut WriteTx<'_>,
+        kb: &KnowledgeBase,
+        unit: Option<UnitId>,
+    ) -> Result<()> {
+        let unit_filter = unit
+            .map(|u| format!(" AND f.unit_id = {}", u.0))
+            .unwrap_or_default();
         let day = today();
         let now = now_ms();
         // Read inside the transaction: an in-memory database has a single connection.
@@ -182,8 +183,8 @@ impl Store {
             }
             let sql = format!(
                 "SELECT f.unit_id, COUNT(DISTINCT CASE WHEN {EXPOSED} THEN f.asset_id END) AS hosts \
-                 FROM vuln_findings f WHERE f.cve IN ({}) GROUP BY f.unit_id",
-                placeholders(1, view.cves.len())
+                 FROM vuln_findings f WHERE f.cve IN ({}){unit_filter} GROUP BY f.unit_id",
+                placeholders(self.backend(), 0, view.cves.len())
             );
             let mut q = sqlx::query(&sql);
             for c in &view.cves {
@@ -219,7 +220,7 @@ impl Store {
                 "SELECT COUNT(DISTINCT f.asset_id) AS hosts, COUNT(DISTINCT f.unit_id) AS units, COUNT(*) AS findings \
                  FROM vuln_findings f \
                  WHERE {filter} AND {EXPOSED} AND f.cve IN ({})",
-                placeholders(1, view.cves.len())
+                placeholders(self.backend(), 0, view.cves.len())
             );
             let mut q = sqlx::query(&sql);
             for c in &view.cves {
@@ -248,7 +249,7 @@ impl Store {
                 "SELECT f.asset_id, f.unit_id, f.cve, f.kev, f.severity_rank, f.due_at, a.hostname, a.criticality, \
                  u.code FROM vuln_findings f JOIN assets a ON a.id = f.asset_id JOIN units u ON u.id = f.unit_id \
                  WHERE {filter} AND {EXPOSED} AND f.cve IN ({}) ORDER BY f.cve",
-                placeholders(1, view.cves.len())
+                placeholders(self.backend(), 0, view.cves.len())
             );
             let mut q = sqlx::query(&sql);
             for c in &view.cves {
@@ -368,15 +369,5 @@ impl Store {
             key(b).cmp(&key(a)).then_with(|| a.kb.cmp(&b.kb))
         });
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_count_from_the_start() {
-        assert_eq!(placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -156,7 +156,10 @@ pub async fn vulnerabilities_from_feeds_to_findings(store: &Store) {
     let k2 = state_of(&a_findings, "CVE-2099-0002");
     assert!(k2.exploited && k2.severity == "Important");
     assert_eq!(k2.due_at - k2.first_seen, 30 * 86_400_000);
-    let b_findings = store.host_findings(&w.b_admin, b_pc).await.unwrap();
+    // B was never vulnerable: its remediated CVE is not stored, the host's page matches it live.
+    let stored = store.host_findings(&w.b_admin, b_pc).await.unwrap();
+    assert!(stored.iter().all(|f| f.cve != "CVE-2099-0001"), "{stored:#?}");
+    let b_findings = store.host_live_verdicts(&w.b_admin, b_pc, &kb).await.unwrap();
     let b1 = state_of(&b_findings, "CVE-2099-0001");
     assert_eq!(
         (b1.state.as_str(), b1.status),
@@ -475,7 +478,7 @@ pub async fn real_microsoft_2023_states(store: &Store) {
     }
     store.recompute_findings(Some(&w.admin), None, &kb).await.unwrap();
     let cve = "CVE-2023-28283";
-    let a = store.host_findings(&w.a_admin, ids[0]).await.unwrap();
+    let a = store.host_live_verdicts(&w.a_admin, ids[0], &kb).await.unwrap();
     let fa = state_of(&a, cve);
     assert_eq!(
         (fa.state.as_str(), fa.kb.as_str(), fa.status),
@@ -493,9 +496,25 @@ pub async fn real_microsoft_2023_states(store: &Store) {
         (fb.state.as_str(), fb.kb.as_str(), fb.severity.as_str()),
         ("vulnerable", "KB5026362", "Critical")
     );
+    // Neither is an unknown verdict: the host's page matches it live, with what is missing.
     let odd = store.host_findings(&w.a_admin, ids[2]).await.unwrap();
+    assert!(!odd.iter().any(|f| f.cve == cve), "{odd:#?}");
+    assert!(matches!(
+        store.host_live_verdicts(&w.b_admin, ids[2], &kb).await,
+        Err(StoreError::NotFound)
+    ));
+    let odd = store.host_live_verdicts(&w.a_admin, ids[2], &kb).await.unwrap();
     let fo = state_of(&odd, cve);
-    assert_eq!(fo.state, "unknown");
+    assert_eq!((fo.state.as_str(), fo.id), ("unknown", 0));
+    assert!(
+        !store
+            .host_live_verdicts(&w.b_admin, ids[1], &kb)
+            .await
+            .unwrap()
+            .iter()
+            .any(|f| f.cve == cve),
+        "a stored finding is not listed again"
+    );
     assert!(
         fo.evidence
             .iter()
