@@ -39,10 +39,12 @@ async fn rules_page_lists_switches_and_takes_written_rules() {
     let (status, _, text) = send(&router, request(viewer, "GET", "/api/v1/rules", None, vec![])).await;
     assert_eq!(status, 200, "{text}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // The two files' rules and the rule A wrote; not the one B wrote for itself.
     assert_eq!(
         (v["running"].as_bool(), v["total"].as_u64()),
-        (Some(true), Some(2))
+        (Some(true), Some(3))
     );
+    assert!(text.contains("A whoami") && !text.contains("SECRETB"), "{text}");
     for q in ["t1059", "00000000beef", "encoded"] {
         let uri = format!("/api/v1/rules?q={q}");
         let (_, _, text) = send(&router, request(viewer, "GET", &uri, None, vec![])).await;

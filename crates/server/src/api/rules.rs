@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
-use canhgac_model::{Actor, UnitId};
+use canhgac_model::{Actor, Permission, UnitId};
 use canhgac_store::{CustomRule, RuleSetting};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +38,8 @@ pub struct LoadedPage {
     pub items: Vec<LoadedRule>,
 }
 
-/// The loaded rules matching `q`, page `page` (1-based).
-pub fn loaded_rules(state: &AppState, q: &str, page: usize) -> LoadedPage {
+/// The loaded rules matching `q`, page `page` (1-based), without the rules other units wrote for themselves.
+pub fn loaded_rules(state: &AppState, actor: &Actor, q: &str, page: usize) -> LoadedPage {
     let Some(ingest) = &state.ingest else {
         return LoadedPage {
             running: false,
@@ -59,6 +59,12 @@ pub fn loaded_rules(state: &AppState, q: &str, page: usize) -> LoadedPage {
         .sigma
         .iter()
         .flat_map(|engine| engine.rules())
+        .filter(|m| {
+            let key = m.id.as_deref().unwrap_or(&m.title);
+            det.only_for
+                .get(key)
+                .is_none_or(|u| actor.allows(Permission::Read, *u))
+        })
         .filter(|m| {
             q.is_empty()
                 || m.title.to_lowercase().contains(&q)
@@ -114,7 +120,7 @@ pub async fn list(api: Api, Query(p): Query<RuleQuery>) -> ApiResult<LoadedPage>
     if api.actor.scope() == canhgac_model::Scope::Nothing {
         return Err(canhgac_store::StoreError::Forbidden.into());
     }
-    Ok(Json(loaded_rules(&api.state, &p.q, p.page)))
+    Ok(Json(loaded_rules(&api.state, &api.actor, &p.q, p.page)))
 }
 
 /// `GET /api/v1/rules/settings`: the network's settings and the caller's units'.

@@ -81,7 +81,7 @@ async fn render(page: &Page, q: &RulesQuery, problems: Option<Problems>, status:
             _ => {}
         }
     }
-    let loaded = loaded_rules(&page.state, &q.q, q.page);
+    let loaded = loaded_rules(&page.state, &page.actor, &q.q, q.page);
     let unit_names: BTreeMap<String, String> = units
         .iter()
         .map(|u| (u.id.0.to_string(), u.name.clone()))
