@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{append, Change};
-use crate::raise::placeholders;
+use crate::placeholders;
 use crate::{get_i64, get_str, like_op, now_ms, password, Backend, Result, Store, StoreError};
 
 /// How a source sends.
@@ -72,8 +72,8 @@ pub struct NewEvent {
     pub event_id: Option<i64>,
     pub message: String,
     /// The normalised fields as a JSON array of `[name, value]` pairs (names may repeat). Empty for a Windows
-    /// event whose original is its JSON line (format `windows`): those fields are read from the original when the
-    /// row is read, so the largest events are not stored twice.
+    /// event whose original is its JSON line (format `windows`): those fields are read from the original by
+    /// `StoredEvent::field_pairs` (and filled in for search results), so the largest events are not stored twice.
     pub fields: String,
     pub original: String,
 }
@@ -87,8 +87,14 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    /// The fields as `(name, value)` pairs; a damaged column gives none.
+    /// The fields as `(name, value)` pairs (read from the original for a Windows JSON event stored without them);
+    /// a damaged column or original gives none.
     pub fn field_pairs(&self) -> Vec<(String, String)> {
+        if self.event.fields.is_empty() && self.event.format == WINDOWS_JSON {
+            return canhgac_logs::parse_win_json_line(&self.event.original)
+                .map(|(e, _)| e.fields)
+                .unwrap_or_default();
+        }
         serde_json::from_str(&self.event.fields).unwrap_or_default()
     }
 }
@@ -143,7 +149,13 @@ fn row_to_source(r: &AnyRow) -> Result<EventSource> {
     })
 }
 
+/// A stored event as the readers of search and the event page see it: with its fields column filled.
 fn row_to_event(r: &AnyRow) -> Result<StoredEvent> {
+    Ok(row_to_stored(r)?.with_derived_fields())
+}
+
+/// A stored event as it is in the table (a Windows JSON event's fields still only in its original).
+fn row_to_stored(r: &AnyRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
         id: get_i64(r, "id")?,
         event: NewEvent {
@@ -160,27 +172,24 @@ fn row_to_event(r: &AnyRow) -> Result<StoredEvent> {
             fields: get_str(r, "fields")?,
             original: get_str(r, "original")?,
         },
-    }
-    .with_derived_fields())
+    })
 }
 
 impl StoredEvent {
     /// Fills the fields of a Windows JSON event from its original (see [`NewEvent::fields`]).
     fn with_derived_fields(mut self) -> Self {
         if self.event.fields.is_empty() && self.event.format == WINDOWS_JSON {
-            let pairs = canhgac_logs::parse_win_json_line(&self.event.original)
-                .map(|(e, _)| e.fields)
-                .unwrap_or_default();
-            self.event.fields = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+            self.event.fields = serde_json::to_string(&self.field_pairs()).unwrap_or_else(|_| "[]".into());
         }
         self
     }
 
     /// Whether the event has the field `name` with `value` (both compared without case).
     fn has_field(&self, name: &str, value: &str) -> bool {
+        let (name, value) = (name.to_lowercase(), value.to_lowercase());
         self.field_pairs()
             .iter()
-            .any(|(n, v)| n.to_lowercase() == name.to_lowercase() && v.to_lowercase() == value.to_lowercase())
+            .any(|(n, v)| n.to_lowercase() == name && v.to_lowercase() == value)
     }
 }
 
@@ -387,7 +396,8 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(row_to_event).collect()
+        // For the pipeline, which reads the fields once as pairs (`field_pairs`): not derived here.
+        rows.iter().map(row_to_stored).collect()
     }
 
     /// The highest event id stored (0 when none).

@@ -295,6 +295,18 @@ pub(crate) fn parse_enum<T>(col: &str, value: &str, f: impl Fn(&str) -> Option<T
     f(value).ok_or_else(|| StoreError::Corrupt(format!("column {col} holds unknown value {value:?}")))
 }
 
+/// `n` parameters after the first `skip`: anonymous `?` for SQLite (it resolves `$n` by a linear search, quadratic
+/// in a long list), `$n` for PostgreSQL.
+pub(crate) fn placeholders(backend: Backend, skip: usize, n: usize) -> String {
+    (1..=n)
+        .map(|i| match backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${}", skip + i),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Backend-specific SQL where the dialects differ.
 pub(crate) fn like_op(backend: Backend) -> &'static str {
     match backend {

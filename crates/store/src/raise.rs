@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use canhgac_model::{Millis, NewAlert};
 
 use crate::alerts::Raised;
-use crate::{get_i64, get_str, Backend, Result, WriteTx};
+use crate::{get_i64, get_str, placeholders, Backend, Result, WriteTx};
 
 /// Keys per `IN (…)` lookup and rows per multi-row INSERT (two parameters each).
 const KEY_CHUNK: usize = 400;
@@ -187,18 +187,6 @@ async fn insert_keys(w: &mut WriteTx<'_>, backend: Backend, keys: &[(String, i64
         q.execute(&mut *w.tx).await?;
     }
     Ok(())
-}
-
-/// `n` parameters after the first `skip`: anonymous `?` for SQLite (it resolves `$n` by a linear search, quadratic
-/// in a long list), `$n` for PostgreSQL.
-pub(crate) fn placeholders(backend: Backend, skip: usize, n: usize) -> String {
-    (1..=n)
-        .map(|i| match backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${}", skip + i),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 async fn suppression_for(w: &mut WriteTx<'_>, a: &NewAlert, now: Millis) -> Result<Option<i64>> {

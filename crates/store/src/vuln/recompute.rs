@@ -26,7 +26,7 @@ use sqlx::Row;
 
 use super::findings::{severity_rank, Finding, FindingStatus, RecomputeReport, DAY_MS};
 use crate::audit::{append, Change};
-use crate::raise::placeholders;
+use crate::placeholders;
 use crate::{get_i64, get_str, now_ms, Backend, Result, Store, StoreError, WriteTx};
 
 /// Existing findings read per page.

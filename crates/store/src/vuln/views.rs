@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::raise::placeholders;
+use crate::placeholders;
 use crate::{get_i64, get_str, now_ms, Result, Store, StoreError, WriteTx};
 use canhgac_model::{Actor, AssetId, Criticality, Scope, UnitId};
 use canhgac_vuln::query::AdvisoryQuery;
