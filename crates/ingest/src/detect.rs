@@ -9,9 +9,9 @@ use canhgac_model::{NewAlert, Severity};
 use std::collections::{HashMap, HashSet};
 
 use canhgac_model::UnitId;
-use canhgac_sigma::{CorrelationMatch, CorrelationState, Correlator, Engine, Event, FieldValue, Level};
+use canhgac_sigma::{CorrelationMatch, CorrelationState, Correlator, Engine, FlatRef, Level};
 use canhgac_store::{NewEvent, StoredEvent};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde_json::json;
 
 /// What the pipeline detects with; swapped whole when rules or lists change (no restart).
@@ -63,49 +63,6 @@ impl From<StoredEvent> for LiveEvent {
             event: s.event,
             fields,
         }
-    }
-}
-
-/// A live event as the Sigma engine reads it, without copying its fields.
-struct View<'a> {
-    channel: &'a str,
-    event_id: Option<u32>,
-    timestamp: Option<DateTime<Utc>>,
-    fields: &'a [(String, String)],
-}
-
-impl Event for View<'_> {
-    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
-        if let Some((_, v)) = self.fields.iter().find(|(k, _)| k == name) {
-            return Some(FieldValue::Str(v));
-        }
-        match name {
-            "Channel" => Some(FieldValue::Str(self.channel)),
-            "EventID" => self.event_id.map(|n| FieldValue::UInt(n.into())),
-            _ => None,
-        }
-    }
-
-    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
-        f("Channel", FieldValue::Str(self.channel));
-        if let Some(id) = self.event_id {
-            f("EventID", FieldValue::UInt(id.into()));
-        }
-        for (k, v) in self.fields {
-            f(k, FieldValue::Str(v));
-        }
-    }
-
-    fn channel(&self) -> Option<&str> {
-        Some(self.channel)
-    }
-
-    fn event_id(&self) -> Option<u32> {
-        self.event_id
-    }
-
-    fn timestamp(&self) -> Option<DateTime<Utc>> {
-        self.timestamp
     }
 }
 
@@ -260,8 +217,8 @@ impl Detector {
             if let (Some(engine), Some(scanner), false) =
                 (&self.sigma, scanner.as_mut(), e.channel.is_empty())
             {
-                let view = View {
-                    channel: &e.channel,
+                let view = FlatRef {
+                    channel: Some(&e.channel),
                     event_id: e.event_id.and_then(|n| u32::try_from(n).ok()),
                     timestamp: DateTime::from_timestamp_millis(e.ts),
                     fields: &ev.fields,

@@ -141,28 +141,85 @@ pub struct FlatEvent {
     pub fields: Vec<(String, String)>,
 }
 
-impl Event for FlatEvent {
-    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+/// A [`FlatEvent`] borrowed from data kept elsewhere (a stored row and its field pairs): nothing is copied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlatRef<'a> {
+    /// `System.Channel`.
+    pub channel: Option<&'a str>,
+    /// `System.EventID`.
+    pub event_id: Option<u32>,
+    /// `System.TimeCreated`.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Every other field.
+    pub fields: &'a [(String, String)],
+}
+
+impl<'a> FlatRef<'a> {
+    fn value(self, name: &str) -> Option<FieldValue<'a>> {
         if let Some((_, v)) = self.fields.iter().find(|(k, _)| k == name) {
             return Some(FieldValue::Str(v));
         }
         match name {
-            "Channel" => self.channel.as_deref().map(FieldValue::Str),
+            "Channel" => self.channel.map(FieldValue::Str),
             "EventID" => self.event_id.map(|n| FieldValue::UInt(n.into())),
             _ => None,
         }
     }
 
-    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
-        if let Some(c) = &self.channel {
+    fn walk(self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        if let Some(c) = self.channel {
             f("Channel", FieldValue::Str(c));
         }
         if let Some(id) = self.event_id {
             f("EventID", FieldValue::UInt(id.into()));
         }
-        for (k, v) in &self.fields {
+        for (k, v) in self.fields {
             f(k, FieldValue::Str(v));
         }
+    }
+}
+
+impl Event for FlatRef<'_> {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        self.value(name)
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        self.walk(f);
+    }
+
+    fn channel(&self) -> Option<&str> {
+        self.channel
+    }
+
+    fn event_id(&self) -> Option<u32> {
+        self.event_id
+    }
+
+    fn timestamp(&self) -> Option<DateTime<Utc>> {
+        self.timestamp
+    }
+}
+
+impl FlatEvent {
+    /// The same record, borrowed.
+    pub fn borrowed(&self) -> FlatRef<'_> {
+        FlatRef {
+            channel: self.channel.as_deref(),
+            event_id: self.event_id,
+            timestamp: self.timestamp,
+            fields: &self.fields,
+        }
+    }
+}
+
+impl Event for FlatEvent {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        self.borrowed().value(name)
+    }
+
+    fn for_each_field(&self, f: &mut dyn FnMut(&str, FieldValue<'_>)) {
+        self.borrowed().walk(f);
     }
 
     fn channel(&self) -> Option<&str> {

@@ -51,7 +51,7 @@ pub use condition::{parse as parse_condition, ConditionError, Expr, MAX_DEPTH as
 pub use correlation::{CorrelationMatch, CorrelationState, Correlator};
 pub use engine::{Engine, RuleId, ScanStats, Scanner};
 pub use error::{Error, Result};
-pub use event::{Event, FieldValue, FlatEvent, JsonEvent};
+pub use event::{Event, FieldValue, FlatEvent, FlatRef, JsonEvent};
 pub use load::{
     load_paths, load_str, LoadOptions, LoadReport, Restriction, MAX_ARCHIVE_MEMBER, MAX_ARCHIVE_TOTAL,
 };
