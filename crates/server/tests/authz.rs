@@ -40,6 +40,8 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
         custom_rule
     } else if path.contains("/findings/") {
         finding
+    } else if path.contains("/warnings/") {
+        w.warning
     } else if path.contains("/sources/") {
         source
     } else if path.contains("/events/") {
@@ -345,8 +347,15 @@ async fn no_route_leaks_or_changes_another_units_data() {
         canhgac_store::Sla::default(),
         "B's time to fix is untouched"
     );
-    assert!(
-        w.store.warnings_list().await.unwrap().is_empty(),
+    assert_eq!(
+        w.store
+            .warnings_list()
+            .await
+            .unwrap()
+            .iter()
+            .map(|x| (x.id, x.cves.clone()))
+            .collect::<Vec<_>>(),
+        [(w.warning, vec!["CVE-2099-0001".to_string()])],
         "national warnings are the Department's alone"
     );
     let b_rules: Vec<_> = w

@@ -1,13 +1,17 @@
-//! Vulnerabilities over the API: advisory import (the raw file as the body), feed versions, views, findings and
-//! decisions on them, and host inventory upload.
+//! Vulnerabilities over the API: advisory import (the raw file as the body), feed versions, views and one view's
+//! hosts and trend, national warnings (list, create, CSV/XLSX import), findings and decisions on them, a unit's time
+//! to fix and patch list, a host's verdicts with evidence, and host inventory upload.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::Json;
 use canhgac_model::{AssetId, UnitId};
-use canhgac_store::{AdvisoryFeed, FeedImport, Finding, FindingChange, StoredInventory, VulnView};
-use serde::Deserialize;
+use canhgac_store::{
+    AdvisoryFeed, FeedImport, Finding, FindingChange, NationalWarning, PatchItem, Sla, StoredInventory,
+    VulnView, VulnViewDetail, WarningImport, WarningInput,
+};
+use serde::{Deserialize, Serialize};
 
 use crate::api::{ApiResult, Body};
 use crate::auth::Api;
@@ -98,4 +102,98 @@ pub async fn inventory(
         .recompute_findings(Some(&api.actor), Some(asset.unit_id), &kb)
         .await?;
     Ok((StatusCode::CREATED, Json(inv)))
+}
+
+#[derive(Deserialize)]
+pub struct ViewKey {
+    /// `saved:<name>` or `warning:<id>`; the Microsoft May–December 2023 view when absent.
+    #[serde(default)]
+    key: String,
+}
+
+/// `GET /api/v1/vulnerabilities/view?key=…`: one view's exposed hosts (in the caller's scope) and its daily trend.
+pub async fn view(api: Api, Query(p): Query<ViewKey>) -> ApiResult<VulnViewDetail> {
+    let kb = api.state.knowledge.get(&api.state.store).await?;
+    let key = match p.key.trim() {
+        "" => crate::pages::vulnerabilities::DEFAULT_VIEW,
+        k => k,
+    };
+    Ok(Json(api.state.store.vuln_view(&api.actor, &kb, key).await?))
+}
+
+/// `GET /api/v1/vulnerabilities/warnings`: the national warnings, newest first (every unit sees them: they are
+/// addressed to all).
+pub async fn warnings(api: Api) -> ApiResult<Vec<NationalWarning>> {
+    let _ = &api.actor;
+    Ok(Json(api.state.store.warnings_list().await?))
+}
+
+/// `GET /api/v1/vulnerabilities/warnings/{id}`.
+pub async fn warning(api: Api, Path(id): Path<i64>) -> ApiResult<NationalWarning> {
+    Ok(Json(api.state.store.warning(&api.actor, id).await?))
+}
+
+/// `POST /api/v1/vulnerabilities/warnings` (`{"number", "issued_on", "issuer", "title", "deadline", "cves",
+/// "products"}`, the Department): creates a warning, or adds to the one with the same number; the views are
+/// recomputed in the background.
+pub async fn create_warning(
+    api: Api,
+    Body(input): Body<WarningInput>,
+) -> Result<(StatusCode, Json<NationalWarning>), ApiError> {
+    let w = api.state.store.create_warning(&api.actor, &input).await?;
+    crate::knowledge::advisories_changed(&api.state).await?;
+    Ok((StatusCode::CREATED, Json(w)))
+}
+
+/// `POST /api/v1/vulnerabilities/warnings/import?name=…` (the CSV or XLSX file as the body, the Department): the
+/// warnings created and updated, and every refused line with its field and reason.
+pub async fn import_warnings(api: Api, Query(p): Query<FileParams>, body: Bytes) -> ApiResult<WarningImport> {
+    let name = if p.name.trim().is_empty() {
+        "warnings.csv"
+    } else {
+        p.name.trim()
+    };
+    let report = api.state.store.import_warnings(&api.actor, name, &body).await?;
+    if report.created + report.updated > 0 {
+        crate::knowledge::advisories_changed(&api.state).await?;
+    }
+    Ok(Json(report))
+}
+
+/// `GET /api/v1/units/{id}/sla`: the unit's days to fix by severity (its own, else the Department's, else
+/// 7/30/90/120).
+pub async fn sla(api: Api, Path(id): Path<i64>) -> ApiResult<Sla> {
+    Ok(Json(api.state.store.sla(&api.actor, UnitId(id)).await?))
+}
+
+/// `PUT /api/v1/units/{id}/sla` (`{"critical", "high", "medium", "low"}`, days, 1–3650; the unit's administrator or
+/// the Department): due dates of the unit's findings follow.
+pub async fn set_sla(api: Api, Path(id): Path<i64>, Body(sla): Body<Sla>) -> ApiResult<Sla> {
+    let store = &api.state.store;
+    store.set_sla(&api.actor, UnitId(id), sla).await?;
+    Ok(Json(store.sla(&api.actor, UnitId(id)).await?))
+}
+
+/// `GET /api/v1/units/{id}/patches`: the updates to deploy in the unit, most urgent first (KEV and exploited, then
+/// severity, internet-facing and critical hosts).
+pub async fn patches(api: Api, Path(id): Path<i64>) -> ApiResult<Vec<PatchItem>> {
+    Ok(Json(api.state.store.patch_list(&api.actor, UnitId(id)).await?))
+}
+
+/// A host's verdicts: its stored findings and the live verdicts of the CVEs never found vulnerable on it.
+#[derive(Serialize)]
+pub struct HostVerdicts {
+    pub inventory: Option<StoredInventory>,
+    pub findings: Vec<Finding>,
+}
+
+/// `GET /api/v1/assets/{id}/vulnerabilities`: every CVE's state on the host with its evidence (stored findings,
+/// then live verdicts: remediated, unknown with what is missing), and the inventory they come from.
+pub async fn host(api: Api, Path(id): Path<i64>) -> ApiResult<HostVerdicts> {
+    let store = &api.state.store;
+    let kb = api.state.knowledge.get(store).await?;
+    let mut findings = store.host_findings(&api.actor, AssetId(id)).await?;
+    findings.extend(store.host_live_verdicts(&api.actor, AssetId(id), &kb).await?);
+    let inventory = store.latest_inventory(&api.actor, AssetId(id)).await?;
+    Ok(Json(HostVerdicts { inventory, findings }))
 }

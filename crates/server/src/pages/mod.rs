@@ -16,6 +16,7 @@ pub mod misc;
 pub mod rules;
 pub mod units;
 pub mod users;
+pub mod vuln_export;
 pub mod vuln_findings;
 pub mod vulnerabilities;
 

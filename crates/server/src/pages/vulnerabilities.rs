@@ -3,8 +3,8 @@
 //! exposed in their scope and the daily trend, exported to XLSX.
 
 use axum::extract::{Multipart, Query};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Form;
 use canhgac_store::{StoreError, VulnViewDetail, WarningInput};
 use minijinja::{context, Value};
@@ -14,7 +14,7 @@ use crate::auth::Page;
 use crate::pages::{field_messages, read_multipart, see_other};
 
 /// The view shown when none is asked for.
-const DEFAULT_VIEW: &str = "saved:ms-2023-may-dec";
+pub(crate) const DEFAULT_VIEW: &str = "saved:ms-2023-may-dec";
 
 /// `GET /vulnerabilities`: the views with their exposure, the feed versions, the import form.
 pub async fn show(page: Page) -> Response {
@@ -136,10 +136,10 @@ pub async fn import_advisories(page: Page, mp: Multipart) -> Response {
 #[derive(Deserialize, Default)]
 pub struct ViewQuery {
     #[serde(default)]
-    key: String,
+    pub(crate) key: String,
 }
 
-async fn load_view(page: &Page, key: &str) -> Result<VulnViewDetail, StoreError> {
+pub(crate) async fn load_view(page: &Page, key: &str) -> Result<VulnViewDetail, StoreError> {
     let kb = page.state.knowledge.get(&page.state.store).await?;
     let key = if key.is_empty() { DEFAULT_VIEW } else { key };
     page.state.store.vuln_view(&page.actor, &kb, key).await
@@ -155,86 +155,6 @@ pub async fn view(page: Page, Query(q): Query<ViewQuery>) -> Response {
         }
         Err(e) => page.fail(e),
     }
-}
-
-/// `GET /vulnerabilities/export?key=…`: the view's exposed hosts and trend as an XLSX workbook.
-pub async fn export(page: Page, Query(q): Query<ViewQuery>) -> Response {
-    let detail = match load_view(&page, &q.key).await {
-        Ok(d) => d,
-        Err(e) => return page.fail(e),
-    };
-    match workbook(&page, &detail) {
-        Ok(bytes) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"vulnerabilities.xlsx\"".to_string(),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "xlsx export failed");
-            page.error(StatusCode::INTERNAL_SERVER_ERROR, "err.internal")
-        }
-    }
-}
-
-fn workbook(page: &Page, d: &VulnViewDetail) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    sheet.set_name(page.t("vuln.sheet_hosts"))?;
-    let title = if d.view.kind == "saved" {
-        page.t(&format!("vuln.saved_{}", d.view.name.replace('-', "_")))
-    } else {
-        format!("{} — {}", d.view.name, d.view.title)
-    };
-    sheet.write_string_with_format(0, 0, &title, &bold)?;
-    let heads = [
-        "alert.unit",
-        "asset.hostname",
-        "asset.criticality",
-        "vuln.cves",
-        "vuln.kev",
-        "vuln.due",
-    ];
-    for (c, key) in heads.iter().enumerate() {
-        sheet.write_string_with_format(2, c as u16, page.t(key), &bold)?;
-    }
-    for (i, h) in d.hosts.iter().enumerate() {
-        let r = 3 + i as u32;
-        sheet.write_string(r, 0, &h.unit_code)?;
-        sheet.write_string(r, 1, &h.hostname)?;
-        sheet.write_string(r, 2, page.t(&format!("crit.{}", h.criticality.as_str())))?;
-        sheet.write_string(r, 3, h.cves.join(", "))?;
-        sheet.write_string(r, 4, if h.kev { "KEV" } else { "" })?;
-        sheet.write_string(r, 5, day_of(h.due_at))?;
-    }
-    let trend = book.add_worksheet();
-    trend.set_name(page.t("vuln.sheet_trend"))?;
-    for (c, key) in ["vuln.day", "vuln.hosts", "vuln.units"].iter().enumerate() {
-        trend.write_string_with_format(0, c as u16, page.t(key), &bold)?;
-    }
-    for (i, p) in d.trend.iter().enumerate() {
-        let r = 1 + i as u32;
-        trend.write_string(r, 0, &p.day)?;
-        trend.write_number(r, 1, p.hosts as f64)?;
-        trend.write_number(r, 2, p.units as f64)?;
-    }
-    book.save_to_buffer()
-}
-
-/// A time as a Vietnam-local date.
-fn day_of(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms + 7 * 3_600_000)
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_default()
 }
 
 /// `GET /vulnerabilities/warnings/new`: the national warning form and the CSV/XLSX import.

@@ -553,6 +553,70 @@ pub(super) fn api(t: Table) -> Table {
         "Decide on a finding",
         api::vulnerabilities::set_status,
     )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/view",
+        Token,
+        "One view's exposed hosts and daily trend",
+        api::vulnerabilities::view,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/warnings",
+        Token,
+        "National warnings",
+        api::vulnerabilities::warnings,
+    )
+    .add(
+        "POST",
+        "/api/v1/vulnerabilities/warnings",
+        Token,
+        "Create a national warning (the Department)",
+        api::vulnerabilities::create_warning,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/vulnerabilities/warnings/import",
+        Token,
+        "Import national warnings from CSV/XLSX (the Department)",
+        api::vulnerabilities::import_warnings,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/vulnerabilities/warnings/{id}",
+        Token,
+        "One national warning",
+        api::vulnerabilities::warning,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/sla",
+        Token,
+        "A unit's days to fix by severity",
+        api::vulnerabilities::sla,
+    )
+    .add(
+        "PUT",
+        "/api/v1/units/{id}/sla",
+        Token,
+        "Set a unit's days to fix by severity",
+        api::vulnerabilities::set_sla,
+    )
+    .add(
+        "GET",
+        "/api/v1/units/{id}/patches",
+        Token,
+        "A unit's patch list, most urgent first",
+        api::vulnerabilities::patches,
+    )
+    .add(
+        "GET",
+        "/api/v1/assets/{id}/vulnerabilities",
+        Token,
+        "A host's verdicts with evidence",
+        api::vulnerabilities::host,
+    )
     .add_limited(
         "POST",
         "/api/v1/assets/{id}/inventory",

@@ -440,7 +440,14 @@ pub(super) fn console(t: Table) -> Table {
         "/vulnerabilities/export",
         Session,
         "A vulnerability view as XLSX",
-        pages::vulnerabilities::export,
+        pages::vuln_export::view,
+    )
+    .add(
+        "GET",
+        "/vulnerabilities/units/{id}/export",
+        Session,
+        "A unit's patch list as XLSX",
+        pages::vuln_export::patches,
     )
     .add(
         "GET",

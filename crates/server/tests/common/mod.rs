@@ -54,6 +54,8 @@ pub struct World {
     pub enroll_token_b: i64,
     pub finding_a: i64,
     pub finding_b: i64,
+    /// A national warning (addressed to every unit).
+    pub warning: i64,
     pub custom_rule_a: i64,
     pub custom_rule_b: i64,
 }
@@ -354,6 +356,18 @@ pub async fn world() -> World {
         }
     };
     let (finding_a, finding_b) = (finding_id(asset_a).await, finding_id(asset_b).await);
+    let warning = store
+        .create_warning(
+            &admin,
+            &canhgac_store::WarningInput {
+                number: "1000/CATTT-NCSC".into(),
+                cves: "CVE-2099-0001".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
     // A rule each unit wrote, and a rule B switched off.
     let custom_rule = |unit, title: &'static str| {
         let store = store.clone();
@@ -413,6 +427,7 @@ pub async fn world() -> World {
         enroll_token_b,
         finding_a,
         finding_b,
+        warning,
         custom_rule_a,
         custom_rule_b,
     }

@@ -200,7 +200,7 @@ impl Store {
     }
 
     /// Sets a unit's SLA (the unit's administrator or the Department; the Department's own unit is the default
-    /// for every unit without a set). Audited.
+    /// for every unit without a set) and moves the due dates of the findings it governs. Audited.
     pub async fn set_sla(&self, actor: &Actor, unit: UnitId, sla: Sla) -> Result<()> {
         if !actor.allows(Permission::AdministerUnit, unit) {
             return Err(if actor.allows(Permission::Read, unit) {
@@ -233,6 +233,29 @@ impl Store {
         .bind(sla.medium)
         .bind(sla.low)
         .bind(now_ms())
+        .execute(&mut *w.tx)
+        .await?;
+        // Due dates follow at once: the unit's findings, or, for the Department's own set (the default), those of
+        // every unit without a set of its own.
+        let kind = sqlx::query("SELECT kind FROM units WHERE id = $1")
+            .bind(unit.0)
+            .fetch_one(&mut *w.tx)
+            .await?;
+        let scope = if get_str(&kind, "kind")? == "department" {
+            "unit_id = $6 OR unit_id NOT IN (SELECT unit_id FROM vuln_sla)"
+        } else {
+            "unit_id = $6"
+        };
+        sqlx::query(&format!(
+            "UPDATE vuln_findings SET due_at = first_seen + $5 * CASE severity_rank WHEN 4 THEN $1 WHEN 3 THEN $2 \
+             WHEN 1 THEN $4 ELSE $3 END WHERE {scope}"
+        ))
+        .bind(sla.critical)
+        .bind(sla.high)
+        .bind(sla.medium)
+        .bind(sla.low)
+        .bind(DAY_MS)
+        .bind(unit.0)
         .execute(&mut *w.tx)
         .await?;
         let change = Change::new("set", "vuln_sla", unit.0.to_string())

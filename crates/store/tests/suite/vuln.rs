@@ -355,6 +355,19 @@ pub async fn vulnerabilities_from_feeds_to_findings(store: &Store) {
         .unwrap();
     assert_eq!(store.sla(&w.a_admin, w.a).await.unwrap().critical, 3);
     assert_eq!(store.sla(&w.b_admin, w.b).await.unwrap().critical, 5);
+    // Due dates follow the set in force at once: A's own, B's the Department's.
+    let a_open = store.open_findings(&w.a_admin, None).await.unwrap();
+    assert!(a_open.len() >= 2, "{a_open:?}");
+    for (actor, unit) in [(&w.a_admin, w.a), (&w.b_admin, w.b)] {
+        let sla = store.sla(actor, unit).await.unwrap();
+        for f in store.open_findings(actor, None).await.unwrap() {
+            assert_eq!(
+                f.due_at - f.first_seen,
+                sla.days(f.severity_rank) * 86_400_000,
+                "{f:?}"
+            );
+        }
+    }
     assert!(matches!(
         store
             .set_sla(
