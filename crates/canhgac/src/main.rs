@@ -33,6 +33,8 @@ enum Command {
     Hunt(cmd::hunt::HuntArgs),
     /// Scan files and folders with YARA rules and hash lists (exit 0 clean, 1 found, 2 error).
     Scan(cmd::scan::ScanArgs),
+    /// Files a scan moved into a quarantine store: list, restore, delete.
+    Quarantine(cmd::quarantine::QuarantineArgs),
     /// The endpoint agent: enroll this machine, then run (inventory, heartbeats, log forwarding).
     Agent(cmd::agent::AgentArgs),
 }
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Vuln(args) => cmd::vuln::run(args),
         Command::Hunt(args) => cmd::hunt::run(args),
         Command::Scan(args) => cmd::scan::run(args),
+        Command::Quarantine(args) => cmd::quarantine::run(args),
         Command::Agent(args) => cmd::agent::run(args),
     };
     match result {

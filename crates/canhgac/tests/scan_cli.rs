@@ -188,3 +188,138 @@ fn scan_exit_codes_and_jsonl() {
     let out = scan(&[clean.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn canhgac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args(args)
+        .output()
+        .expect("running canhgac")
+}
+
+fn jsonl(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[test]
+fn scan_quarantines_detections_and_quarantine_restores_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = dir.path().join("marker.yar");
+    std::fs::write(
+        &rule,
+        "rule marker { strings: $a = \"CANHGAC-QUARANTINE-TEST-MARKER\" condition: $a }\n",
+    )
+    .expect("rule");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).expect("mkdir");
+    let content = b"#!/bin/sh\necho CANHGAC-QUARANTINE-TEST-MARKER\n".to_vec();
+    let script = tree.join("dropper.sh");
+    std::fs::write(&script, &content).expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o750)).expect("chmod");
+    let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_500_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&script)
+        .and_then(|f| f.set_times(std::fs::FileTimes::new().set_modified(mtime)))
+        .expect("set mtime");
+    let zip = tree.join("bundle.zip");
+    write_zip(&zip, "inner.sh", &content);
+    std::fs::write(tree.join("clean.txt"), b"nothing here").expect("write");
+    let store = dir.path().join("q");
+    let (store_s, rule_s, tree_s) = (
+        store.to_str().expect("utf-8"),
+        rule.to_str().expect("utf-8"),
+        tree.to_str().expect("utf-8"),
+    );
+
+    let out = canhgac(&[
+        "scan",
+        tree_s,
+        "--rules",
+        rule_s,
+        "--quarantine",
+        store_s,
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = jsonl(&out);
+    let moved: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "quarantined").collect();
+    assert_eq!(moved.len(), 2, "the script and the whole archive: {lines:#?}");
+    assert_eq!(lines.last().expect("summary")["quarantined"], 2);
+    assert!(!script.exists() && !zip.exists());
+    assert!(tree.join("clean.txt").exists());
+    let zip_line = moved
+        .iter()
+        .find(|m| m["path"].as_str().is_some_and(|p| p.ends_with("bundle.zip")))
+        .expect("archive moved");
+    assert!(
+        zip_line["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("bundle.zip!inner.sh: rule marker")),
+        "{zip_line}"
+    );
+
+    let out = canhgac(&["quarantine", "list", "--store", store_s, "--format", "jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries = jsonl(&out);
+    assert_eq!(entries.len(), 2);
+    let id_of = |name: &str| -> String {
+        entries
+            .iter()
+            .find(|e| e["original_path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .and_then(|e| e["id"].as_str())
+            .expect("entry")
+            .to_string()
+    };
+    let (script_id, zip_id) = (id_of("dropper.sh"), id_of("bundle.zip"));
+
+    let out = canhgac(&["quarantine", "restore", &script_id, "--store", store_s]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&script).expect("restored"), content);
+    let meta = std::fs::metadata(&script).expect("restored");
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o750);
+    assert_eq!(meta.modified().expect("mtime"), mtime);
+
+    // Restoring again: the entry is gone. Over an existing file: refused, file untouched.
+    let out = canhgac(&["quarantine", "restore", &script_id, "--store", store_s]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(&zip, b"a new file").expect("write");
+    let out = canhgac(&["quarantine", "restore", &zip_id, "--store", store_s]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bundle.zip already exists"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&zip).expect("kept"), b"a new file");
+
+    let out = canhgac(&["quarantine", "delete", &zip_id, "--store", store_s]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = canhgac(&["quarantine", "list", "--store", store_s]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -9,6 +9,8 @@
 //! 3. [`Engine::scan_paths`] walks the roots (exclusion globs, size limit), hashes and scans each file on a rayon
 //!    pool, opens zip archives (members reported as `archive.zip!member`) and returns a [`ScanReport`]:
 //!    detections, every skipped file with its reason, and counters.
+//! 4. [`quarantine::Quarantine`] moves a detected file into a store folder in a form that neither runs nor
+//!    matches signatures, and gives it back byte-identical with its owner, mode and times.
 //!
 //! ```no_run
 //! use canhgac_scan::{Engine, HashList, RuleSet, ScanOptions};
@@ -29,6 +31,7 @@
 mod archive;
 mod error;
 mod hashes;
+pub mod quarantine;
 mod report;
 mod rules;
 mod scanner;

@@ -3,11 +3,13 @@
 //! Exit status: 0 nothing found, 1 something found, 2 an error (bad arguments, rules or lists that cannot be read,
 //! or files that could not be read when nothing was found).
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use canhgac_scan::quarantine::{Entry, Quarantine};
 use canhgac_scan::{Engine, FileResult, HashKind, HashList, RuleSet, ScanOptions, ScanReport, SkipReason};
 use serde_json::json;
 
@@ -39,6 +41,10 @@ pub struct ScanArgs {
     /// Do not open zip archives.
     #[arg(long)]
     no_archives: bool,
+    /// Move every file with a detection into this quarantine store (see `canhgac quarantine`); a zip archive
+    /// with a detected member is moved whole. A file that cannot be moved makes the exit status 2.
+    #[arg(long, value_name = "DIR")]
+    quarantine: Option<PathBuf>,
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
@@ -77,13 +83,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     opts.archives.enabled = !args.no_archives;
     let engine = Engine::new(rules, hashes);
     let report = engine.scan_paths(&args.paths, &opts)?;
+    let moves = match &args.quarantine {
+        Some(dir) => quarantine_detections(dir, &report)?,
+        None => Vec::new(),
+    };
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.format == "jsonl" {
-        write_jsonl(&mut out, &engine, &report)?;
+        write_jsonl(&mut out, &engine, &report, &moves)?;
     } else {
-        write_table(&mut out, &engine, &report)?;
+        write_table(&mut out, &engine, &report, &moves)?;
     }
     out.flush().context("writing the report")?;
 
@@ -93,18 +103,35 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             SkipReason::Unreadable { .. } | SkipReason::ArchiveError { .. }
         )
     });
+    let not_moved = moves.iter().any(|m| m.outcome.is_err());
     Ok(match (report.stats.detections > 0, read_errors) {
+        _ if not_moved => ExitCode::from(2),
         (true, _) => ExitCode::from(1),
         (false, true) => ExitCode::from(2),
         (false, false) => ExitCode::SUCCESS,
     })
 }
 
-fn write_jsonl(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> anyhow::Result<()> {
+fn write_jsonl(
+    out: &mut impl Write,
+    engine: &Engine,
+    report: &ScanReport,
+    moves: &[Moved],
+) -> anyhow::Result<()> {
     for r in &report.results {
         for line in finding_lines(r) {
             writeln!(out, "{line}")?;
         }
+    }
+    for m in moves {
+        let line = match &m.outcome {
+            Ok(entry) => json!({"type": "quarantined", "path": m.path.display().to_string(), "id": entry.id,
+                "sha256": entry.sha256, "size": entry.size, "reason": entry.reason}),
+            Err(error) => {
+                json!({"type": "quarantine_failed", "path": m.path.display().to_string(), "error": error})
+            }
+        };
+        writeln!(out, "{line}")?;
     }
     for s in &report.skipped {
         let line = json!({"type": "skipped", "path": s.path, "size": s.size, "reason": s.reason.to_string(), "kind": s.reason});
@@ -112,8 +139,9 @@ fn write_jsonl(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> an
     }
     let failures = engine.rules().map_or(0, |r| r.report().failures.len());
     let rules = engine.rules().map_or(0, RuleSet::rule_count);
+    let quarantined = moves.iter().filter(|m| m.outcome.is_ok()).count();
     let summary = json!({"type": "summary", "rules": rules, "rule_files_failed": failures,
-        "hashes": engine.hashes().len(), "stats": report.stats});
+        "hashes": engine.hashes().len(), "stats": report.stats, "quarantined": quarantined});
     writeln!(out, "{summary}")?;
     Ok(())
 }
@@ -148,7 +176,12 @@ fn kind_name(kind: HashKind) -> &'static str {
     }
 }
 
-fn write_table(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> anyhow::Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    engine: &Engine,
+    report: &ScanReport,
+    moves: &[Moved],
+) -> anyhow::Result<()> {
     for r in &report.results {
         for m in &r.rules {
             writeln!(out, "{}: {} ({}) FOUND", r.path, m.rule, m.namespace)?;
@@ -171,6 +204,12 @@ fn write_table(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> an
     for s in &report.skipped {
         writeln!(out, "{}: SKIPPED {}", s.path, s.reason)?;
     }
+    for m in moves {
+        match &m.outcome {
+            Ok(entry) => writeln!(out, "{}: moved to quarantine as {}", m.path.display(), entry.id)?,
+            Err(error) => writeln!(out, "{}: NOT QUARANTINED: {error}", m.path.display())?,
+        }
+    }
     let st = &report.stats;
     writeln!(out, "\n----------- SCAN SUMMARY -----------")?;
     writeln!(out, "Rules: {}", engine.rules().map_or(0, RuleSet::rule_count))?;
@@ -192,5 +231,70 @@ fn write_table(out: &mut impl Write, engine: &Engine, report: &ScanReport) -> an
         "Skipped: {}  Excluded: {}  Not regular: {}",
         st.skipped, st.excluded, st.not_regular
     )?;
+    if !moves.is_empty() {
+        let done = moves.iter().filter(|m| m.outcome.is_ok()).count();
+        writeln!(out, "Quarantined: {done} of {}", moves.len())?;
+    }
     Ok(())
+}
+
+/// One file the scan asked to move into the quarantine, and what happened.
+struct Moved {
+    path: PathBuf,
+    outcome: Result<Entry, String>,
+}
+
+/// Moves each file with a detection (the outer archive for a detected member) into the store, with the matches
+/// as its reason.
+fn quarantine_detections(dir: &Path, report: &ScanReport) -> anyhow::Result<Vec<Moved>> {
+    let store = Quarantine::open(dir)?;
+    let mut reasons: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    for r in report.results.iter().filter(|r| r.is_detection()) {
+        let file = containing_file(&r.path);
+        let member = match &file {
+            Some(f) if f.as_os_str() != r.path.as_str() => format!("{}: ", r.path),
+            _ => String::new(),
+        };
+        let what = reasons
+            .entry(file.unwrap_or_else(|| PathBuf::from(&r.path)))
+            .or_default();
+        what.extend(
+            r.rules
+                .iter()
+                .map(|m| format!("{member}rule {} ({})", m.rule, m.namespace)),
+        );
+        what.extend(r.hashes.iter().map(|h| {
+            format!(
+                "{member}{} {}:{} {}",
+                kind_name(h.kind),
+                h.list,
+                h.line,
+                h.comment
+            )
+            .trim_end()
+            .to_string()
+        }));
+    }
+    Ok(reasons
+        .into_iter()
+        .map(|(path, why)| {
+            let outcome = store.put(&path, &why.join("; ")).map_err(|e| e.to_string());
+            Moved { path, outcome }
+        })
+        .collect())
+}
+
+/// The file on disk a result path names: itself, or for `a.zip!b!c` the longest prefix before a `!` that is a
+/// regular file.
+fn containing_file(shown: &str) -> Option<PathBuf> {
+    let is_file = |p: &str| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    if is_file(shown) {
+        return Some(PathBuf::from(shown));
+    }
+    shown
+        .match_indices('!')
+        .map(|(i, _)| &shown[..i])
+        .filter(|prefix| is_file(prefix))
+        .last()
+        .map(PathBuf::from)
 }
