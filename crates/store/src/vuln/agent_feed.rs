@@ -23,7 +23,7 @@ use crate::audit::{append, Change};
 use crate::{get_i64, get_str, Result, Store, WriteTx};
 
 /// How long the first inventory's recompute waits for others of the same minute.
-pub const DEFAULT_COALESCE: Duration = Duration::from_secs(30);
+pub const DEFAULT_COALESCE: Duration = Duration::from_secs(60);
 
 /// A future giving the current knowledge base.
 pub type KnowledgeFuture = Pin<Box<dyn Future<Output = Result<Arc<KnowledgeBase>>> + Send>>;
