@@ -61,6 +61,8 @@ fn debian_fixture_packages_only_installed_with_problems_by_line() {
             version: Some("5.2.15-2+b2".into()),
             architecture: Some("amd64".into()),
             source: "dpkg".into(),
+            source_package: None,
+            source_version: None,
         }
     );
     // Line 36 has no colon; the installed entry starting at line 39 has no Version.
@@ -211,4 +213,23 @@ fn this_machine_full_inventory() {
             .is_some_and(|s| s.iter().any(|p| p.name == "bash")));
     }
     canhgac_vuln::inventory::parse_inventory("self.json", inv.to_json().as_bytes()).unwrap();
+}
+
+/// The Debian 12 status file and agent inventory that `canhgac-vuln`'s Linux tests match: the inventory's packages
+/// are exactly what this parser reads from that status file (binary and source names, versions).
+#[test]
+fn vuln_linux_fixture_is_what_the_agent_reads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vuln/tests/fixtures/linux");
+    let status = parse_dpkg_status(&std::fs::read_to_string(dir.join("debian12-dpkg-status")).unwrap());
+    assert!(status.problems.is_empty(), "{:?}", status.problems);
+    assert_eq!(
+        status.other_states, 1,
+        "telnet is removed, its configuration left"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("agent-debian12-old.json")).unwrap()).unwrap();
+    let listed: Vec<Software> = serde_json::from_value(doc["software"].clone()).unwrap();
+    assert_eq!(status.packages, listed);
+    let client = listed.iter().find(|s| s.name == "openssh-client").unwrap();
+    assert_eq!(client.source_package.as_deref(), Some("openssh"));
 }

@@ -100,3 +100,68 @@ fn table_has_a_summary_and_bad_advisories_fail_with_their_name() {
         "{stderr}"
     );
 }
+
+/// The Linux fixtures of `canhgac-vuln` (see their README for the sources of the versions).
+fn linux_fixture(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../vuln/tests/fixtures/linux")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn check_a_debian_host_against_the_security_tracker() {
+    let (stdout, stderr, ok) = canhgac(&[
+        "vuln",
+        "check",
+        "--advisories",
+        &linux_fixture("debian-tracker.json"),
+        &linux_fixture("USN-6242-1.json"),
+        "--inventory",
+        &linux_fixture("agent-debian12-old.json"),
+        "--format",
+        "jsonl",
+    ]);
+    assert!(ok, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let state = |cve: &str| {
+        lines
+            .iter()
+            .find(|l| l["cve"] == cve)
+            .unwrap_or_else(|| panic!("{cve} missing: {stdout}"))
+    };
+    assert_eq!(lines.len(), 4, "{stdout}");
+    let l = state("CVE-2023-38408");
+    assert_eq!(l["state"], "vulnerable");
+    assert_eq!(l["host"], "web01");
+    assert_eq!(l["kb"], serde_json::json!([]));
+    assert!(l["fixes"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("openssh-client → 1:9.2p1-2+deb12u1")));
+    assert!(l["evidence"][0]
+        .as_str()
+        .unwrap()
+        .contains("is below the fixed version 1:9.2p1-2+deb12u1 in bookworm"));
+    assert_eq!(state("CVE-2023-51767")["state"], "vulnerable");
+
+    // The upgraded host: remediated, the open CVE still vulnerable; the table says so.
+    let (stdout, stderr, ok) = canhgac(&[
+        "vuln",
+        "check",
+        "--advisories",
+        &linux_fixture("debian-tracker.json"),
+        "--inventory",
+        &linux_fixture("agent-debian12-new.json"),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("host web01 — Debian GNU/Linux 12 (bookworm) 12 (bookworm, 6 packages)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4 CVEs: 1 vulnerable, 3 remediated, 0 not affected, 0 unknown"),
+        "{stdout}"
+    );
+}

@@ -54,9 +54,9 @@ pub use rules::{check_rule_text, CustomRule, RuleSetting, MAX_RULE_TEXT};
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
 pub use vuln::{
-    AdvisoryFeed, ExposedHost, FeedImport, Finding, FindingChange, FindingStatus, NationalWarning, PatchItem,
-    RecomputeReport, RowError, Sla, StoredInventory, TrendPoint, VulnView, VulnViewDetail, WarningImport,
-    WarningInput, SAVED_VIEWS,
+    AdvisoryFeed, ExposedHost, FeedImport, Finding, FindingChange, FindingStatus, KnowledgeFuture,
+    KnowledgeSource, NationalWarning, PatchItem, RecomputeReport, RowError, Sla, StoredInventory, TrendPoint,
+    VulnView, VulnViewDetail, WarningImport, WarningInput, DEFAULT_COALESCE, SAVED_VIEWS,
 };
 pub use warnings::{ItemComment, WarningListInfo};
 
@@ -98,6 +98,8 @@ pub struct Store {
     write: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Alert changes, for live consoles in this process.
     alert_tx: tokio::sync::broadcast::Sender<alerts::AlertNotice>,
+    /// Unit recomputes asked for by agent inventories, coalesced (`vuln/agent_feed.rs`).
+    vuln_queue: std::sync::Arc<vuln::RecomputeQueue>,
 }
 
 impl std::fmt::Debug for Store {
@@ -166,6 +168,7 @@ impl Store {
             backend,
             write: Default::default(),
             alert_tx: tokio::sync::broadcast::channel(1024).0,
+            vuln_queue: Default::default(),
         })
     }
 

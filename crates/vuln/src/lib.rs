@@ -1,5 +1,6 @@
-//! Advisories (Microsoft CVRF and CSAF, CISA KEV, NVD and CVE JSON 5), host inventories (`systeminfo`,
-//! `wmic qfe`, agent JSON) and vulnerability matching with evidence. No I/O: callers pass bytes in.
+//! Advisories (Microsoft CVRF and CSAF, CISA KEV, NVD and CVE JSON 5 with CPE configurations, the Debian Security
+//! Tracker and OSV records for Ubuntu and Debian), host inventories (`systeminfo`, `wmic qfe`, agent JSON with
+//! dpkg packages) and vulnerability matching with evidence. No I/O: callers pass bytes in.
 //!
 //! The data flow: [`advisory::parse_any`] turns each feed into values; [`KnowledgeBase::merge`] folds them into
 //! one idempotent model per CVE with KB supersedence; [`inventory::parse_inventory`] reads a host; and
@@ -31,9 +32,11 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod advisory;
+pub mod cpe;
 mod error;
 pub mod inventory;
 pub mod knowledge;
+pub mod linux;
 pub mod matching;
 pub mod model;
 pub mod platform;

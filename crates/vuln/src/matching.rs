@@ -8,8 +8,14 @@
 //! - **not affected**: no affected product runs on this host;
 //! - **unknown**: something needed is missing (the OS build does not map to a release, the advisories give no
 //!   fix, the inventory lists no software), and the verdict says what.
+//!
+//! Linux hosts (`linux.rs`) are judged from distribution security data for their release and dpkg packages;
+//! software that neither Microsoft's nor a distribution's data describes, from NVD's CPE configurations
+//! (`nvd.rs`).
 
 mod judge;
+mod linux;
+mod nvd;
 mod os;
 
 use crate::inventory::HostInventory;
@@ -66,6 +72,10 @@ pub struct Verdict {
     pub missing: Vec<String>,
     /// Why: the products, KBs, chains and builds that decided.
     pub evidence: Vec<String>,
+    /// Packages and programs: vulnerable, what to install (`openssh-client → 1:9.2p1-2+deb12u1`); remediated, the
+    /// installed version that proves it.
+    #[serde(default)]
+    pub fixes: Vec<String>,
 }
 
 /// What one host brings to matching, computed once per host.
@@ -76,6 +86,8 @@ pub struct HostContext<'h> {
     proven: HashMap<Kb, Proof>,
     cumulative_builds: HashMap<String, (Version, Kb)>,
     unknown_kbs: Vec<Kb>,
+    linux: Option<linux::LinuxHost<'h>>,
+    nvd: Option<nvd::NvdHost>,
 }
 
 impl HostContext<'_> {
@@ -98,6 +110,8 @@ pub struct Matcher<'a> {
     known_kbs: HashSet<Kb>,
     kb_builds: HashMap<Kb, Vec<(String, Version)>>,
     plans: HashMap<&'a str, Plan<'a>>,
+    /// Some CVE has NVD configurations (otherwise hosts' software is not mapped to CPEs).
+    any_configurations: bool,
 }
 
 /// What does not depend on the host, computed once per CVE: its affected products with their kinds, and its
@@ -159,8 +173,13 @@ impl<'a> Matcher<'a> {
                 )
             })
             .collect();
+        let any_configurations = kb
+            .cves
+            .values()
+            .any(|c| c.nvd.as_ref().is_some_and(|n| !n.configurations.is_empty()));
         Self {
             plans,
+            any_configurations,
             kb,
             by_name,
             kinds,
@@ -191,6 +210,9 @@ impl<'a> Matcher<'a> {
             .filter(|k| !self.known_kbs.contains(k))
             .collect();
         let cumulative_builds = os::cumulative_builds(self, &installed);
+        let nvd = self
+            .any_configurations
+            .then(|| nvd::NvdHost::of(self.kb, host, platform.is_ok()));
         HostContext {
             host,
             platform,
@@ -198,6 +220,8 @@ impl<'a> Matcher<'a> {
             proven,
             cumulative_builds,
             unknown_kbs,
+            linux: linux::LinuxHost::of(host),
+            nvd,
         }
     }
 

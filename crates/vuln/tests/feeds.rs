@@ -173,7 +173,8 @@ fn malformed_feeds_fail_with_their_place_and_change_nothing() {
     );
     assert_eq!(
         err("x.json", br#"{"hello": 1}"#),
-        "x.json: unrecognised format: JSON is not CSAF, CVRF, KEV, NVD/CVE 5 or an Update Catalog record"
+        "x.json: unrecognised format: JSON is not CSAF, CVRF, KEV, NVD/CVE 5, an NVD CPE dictionary record, an \
+         Update Catalog record, the Debian Security Tracker or an OSV record"
     );
     let huge = vec![b' '; MAX_ADVISORY_BYTES + 1];
     assert_eq!(

@@ -1,7 +1,8 @@
 //! What a host is: the `canhgac.inventory/1` document.
 //!
-//! The members `schema`, `hostname`, `os {name, version, display_version, architecture}`, `hotfixes` and
-//! `software [{name, version}]` are the ones `canhgac-vuln` reads (`crates/vuln/src/inventory/agent.rs`); the others
+//! The members `schema`, `hostname`, `os {name, version, display_version, architecture, id, version_id}`,
+//! `hotfixes` and `software [{name, version, source, source_package, source_version}]` are the ones
+//! `canhgac-vuln` reads (`crates/vuln/src/inventory/agent.rs`); the others
 //! (domain, interfaces, CPU, memory, disks, uptime, boot time, package architecture and origin) are extensions that
 //! reader ignores.
 //!
@@ -108,6 +109,13 @@ pub struct Software {
     pub architecture: Option<String>,
     /// Where it was read: `dpkg`, `rpm` or `windows`.
     pub source: String,
+    /// dpkg's `Source:`: the source package a binary package was built from, when its name differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    /// The source package's version, when dpkg's `Source:` gives one (it differs from the binary's, e.g. a
+    /// binary-only rebuild `+b1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
 }
 
 /// A network interface.

@@ -38,13 +38,15 @@ struct Stanza {
     package: Option<String>,
     version: Option<String>,
     arch: Option<String>,
+    source: Option<String>,
     status: Option<(usize, String)>,
     last_field: bool,
 }
 
 /// Parses `/var/lib/dpkg/status`: paragraphs of `Field: value` lines separated by blank lines, continuation lines
 /// starting with a space or tab. Only `Status: install ok installed` entries are kept (name, version,
-/// architecture); a malformed line or an installed entry without `Package` or `Version` is reported with its line.
+/// architecture, and the source package of `Source: name [(version)]` when it is given); a malformed line or an
+/// installed entry without `Package` or `Version` is reported with its line.
 pub fn parse_dpkg_status(text: &str) -> DpkgStatus {
     let mut out = DpkgStatus::default();
     let mut cur: Option<Stanza> = None;
@@ -83,6 +85,7 @@ pub fn parse_dpkg_status(text: &str) -> DpkgStatus {
             "Package" => stanza.package = Some(value),
             "Version" => stanza.version = Some(value),
             "Architecture" => stanza.arch = Some(value),
+            "Source" => stanza.source = Some(value),
             "Status" => stanza.status = Some((no, value)),
             _ => {}
         }
@@ -117,8 +120,20 @@ fn finish(s: Stanza, out: &mut DpkgStatus) {
         out.other_states += 1;
         return;
     }
+    let (source_package, source_version) = match s.source.as_deref().map(str::trim) {
+        Some(src) if !src.is_empty() => match src.split_once('(') {
+            Some((name, version)) => (
+                Some(name.trim().to_owned()),
+                Some(version.trim_end_matches(')').trim().to_owned()).filter(|v| !v.is_empty()),
+            ),
+            None => (Some(src.to_owned()), None),
+        },
+        _ => (None, None),
+    };
     match (s.package, s.version) {
         (Some(name), Some(version)) => out.packages.push(Software {
+            source_package: source_package.filter(|p| *p != name),
+            source_version: source_version.filter(|v| *v != version),
             name,
             version: Some(version),
             architecture: s.arch,
@@ -169,6 +184,8 @@ pub fn parse_rpm_query(text: &str) -> (Vec<Software>, Vec<LineProblem>) {
             version: Some(version.to_owned()),
             architecture: (arch != "(none)" && !arch.is_empty()).then(|| arch.to_owned()),
             source: "rpm".into(),
+            source_package: None,
+            source_version: None,
         });
     }
     packages.sort();
@@ -207,6 +224,36 @@ pub(super) fn run_rpm(rpm: &Path, root: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dpkg_source_field_with_and_without_version() {
+        let s = parse_dpkg_status(
+            "Package: openssh-client\nStatus: install ok installed\nSource: openssh\nVersion: 1:9.2p1-2\n\n\
+             Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.11-1~deb12u2)\n\
+             Version: 3.0.11-1~deb12u2+b1\n\n\
+             Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2+b2\n",
+        );
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        let got: Vec<_> = s
+            .packages
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.source_package.as_deref(),
+                    p.source_version.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("bash", None, None),
+                ("libssl3", Some("openssl"), Some("3.0.11-1~deb12u2")),
+                ("openssh-client", Some("openssh"), None),
+            ]
+        );
+    }
 
     #[test]
     fn rpm_lines_with_epoch_and_none_arch() {

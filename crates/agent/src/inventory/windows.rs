@@ -128,6 +128,8 @@ pub fn uninstall_entries(keys: &[RegKey]) -> Vec<Software> {
                 version: k.values.get("DisplayVersion").map(RegValue::text),
                 architecture: None,
                 source: "windows".into(),
+                source_package: None,
+                source_version: None,
             })
         })
         .collect();

@@ -22,7 +22,8 @@ pub struct VulnArgs {
 #[derive(Debug, clap::Subcommand)]
 enum VulnCommand {
     /// Match one host's inventory against advisory files (Microsoft CVRF XML/JSON, `.xml.zst`, CSAF, CISA KEV,
-    /// NVD, Update Catalog records).
+    /// NVD with CPE configurations, NVD CPE dictionary, Update Catalog records, the Debian Security Tracker's JSON,
+    /// OSV records of Ubuntu and Debian).
     Check(CheckArgs),
 }
 
@@ -216,6 +217,7 @@ fn print_jsonl(hostname: &str, verdicts: &[Verdict]) -> anyhow::Result<()> {
             "cve": v.cve,
             "state": v.state.as_str(),
             "kb": v.kb.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "fixes": v.fixes,
             "severity": v.severity.map(|s| s.as_str()),
             "kev": v.kev,
             "exploited": v.exploited,
@@ -230,16 +232,24 @@ fn print_jsonl(hostname: &str, verdicts: &[Verdict]) -> anyhow::Result<()> {
 fn print_table(host: &HostInventory, verdicts: &[Verdict]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let installed = if host.is_linux() {
+        format!(
+            "{}, {} packages",
+            host.release.as_deref().unwrap_or("release unknown"),
+            host.software.as_ref().map_or(0, Vec::len)
+        )
+    } else {
+        format!("{} KBs", host.kbs.len())
+    };
     writeln!(
         out,
-        "host {} — {} {} ({} KBs)",
+        "host {} — {} {} ({installed})",
         host.hostname.as_deref().unwrap_or("?"),
         host.os_name.as_deref().unwrap_or("?"),
         host.os_version
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
-        host.kbs.len()
     )?;
     writeln!(
         out,
@@ -255,7 +265,11 @@ fn print_table(host: &HostInventory, verdicts: &[Verdict]) -> anyhow::Result<()>
             _ => (3, v.missing.first()),
         };
         counts[i] += 1;
-        let kbs: Vec<String> = v.kb.iter().map(ToString::to_string).collect();
+        let kbs: Vec<String> = if v.kb.is_empty() {
+            v.fixes.clone()
+        } else {
+            v.kb.iter().map(ToString::to_string).collect()
+        };
         writeln!(
             out,
             "{:<16} {:<12} {:<9} {:<3} {:<22} {}",

@@ -1,7 +1,8 @@
 //! What agents report: the inventory document (`canhgac.inventory/1`, see `canhgac-agent`) becomes or updates the
 //! asset of the agent's unit — matched by the agent's earlier asset, else by host name or a MAC address, never
 //! duplicated — and is kept as the latest inventory; every contact moves `last_seen`; an agent silent for longer
-//! than the allowed time raises one alert per silence.
+//! than the allowed time raises one alert per silence. The document is also the asset's vulnerability inventory
+//! (`vuln/agent_feed.rs`), and a recompute of the unit's findings follows in the background.
 
 use std::net::IpAddr;
 
@@ -166,7 +167,9 @@ async fn matching_asset(w: &mut WriteTx<'_>, agent: &Agent, f: &Facts) -> Result
 
 impl Store {
     /// Records an agent's inventory: creates or updates the asset of its unit (audited as the system on behalf of
-    /// the agent), keeps the document as the agent's latest inventory and counts as contact.
+    /// the agent), keeps the document as the agent's latest inventory and counts as contact. The document is
+    /// attached as the asset's vulnerability inventory in the same transaction, and the unit's findings are
+    /// recomputed afterwards in the background (coalesced with other agents' inventories).
     pub async fn record_inventory(&self, agent: &Agent, inventory: &Value) -> Result<InventoryOutcome> {
         let facts = facts_of(inventory)?;
         let doc = serde_json::to_string(inventory).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -215,12 +218,18 @@ impl Store {
         )
         .bind(asset.id.0)
         .bind(facts.hostname.clone())
-        .bind(doc)
+        .bind(doc.clone())
         .bind(now)
         .bind(current.id)
         .execute(&mut *w.tx)
         .await?;
+        let attached =
+            crate::vuln::attach_agent_inventory(&mut w, current.unit_id, asset.id, current.id, &doc, now)
+                .await?;
         w.commit().await?;
+        if attached {
+            self.request_unit_recompute(current.unit_id);
+        }
         Ok(InventoryOutcome {
             asset_id: asset.id.0,
             created,

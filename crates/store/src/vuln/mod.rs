@@ -4,11 +4,14 @@
 //! views over them: exposure per warning or saved query with a daily trend, patch lists, a host's evidence
 //! (`views.rs`).
 
+mod agent_feed;
 mod findings;
 mod recompute;
 mod views;
 mod warnings;
 
+pub(crate) use agent_feed::{attach_agent_inventory, RecomputeQueue};
+pub use agent_feed::{KnowledgeFuture, KnowledgeSource, DEFAULT_COALESCE};
 pub use canhgac_vuln::KnowledgeBase;
 pub use findings::{Finding, FindingChange, FindingStatus, RecomputeReport, Sla};
 pub use views::{ExposedHost, PatchItem, TrendPoint, VulnView, VulnViewDetail, SAVED_VIEWS};
@@ -29,7 +32,7 @@ use crate::{get_i64, get_str, now_ms, Result, Store, StoreError};
 pub struct AdvisoryFeed {
     pub id: i64,
     pub name: String,
-    /// `msrc`, `kev`, `nvd` or `catalog`.
+    /// `msrc`, `kev`, `nvd`, `catalog`, `distro` (Debian Security Tracker, OSV) or `cpe` (CPE dictionary).
     pub kind: String,
     pub sha256: String,
     pub size: i64,
@@ -84,6 +87,19 @@ fn feed_kind_and_summary(feed: &Feed) -> (&'static str, String) {
         Feed::Kev(cat) => ("kev", format!("KEV {}: {} CVE", cat.version, cat.entries.len())),
         Feed::Nvd(records) => ("nvd", format!("NVD: {} CVE", records.len())),
         Feed::Catalog(rec) => ("catalog", format!("Update Catalog {}", rec.update_id)),
+        Feed::Distro(doc) => {
+            let cves: std::collections::BTreeSet<&str> = doc.entries.iter().map(|e| e.cve.as_str()).collect();
+            (
+                "distro",
+                format!(
+                    "{}: {} CVE, {} package statements",
+                    doc.name,
+                    cves.len(),
+                    doc.entries.len()
+                ),
+            )
+        }
+        Feed::CpeDictionary(entries) => ("cpe", format!("CPE dictionary: {} names", entries.len())),
         _ => ("other", String::new()),
     }
 }

@@ -54,7 +54,12 @@ fn content_of(v: &Verdict, kb: &KnowledgeBase) -> Content {
     Content {
         state: v.state.as_str(),
         evidence: evidence.join("\n"),
-        kb: v.kb.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+        // Packages have no KB: what to install (vulnerable) or the installed version that proves the fix.
+        kb: if v.kb.is_empty() {
+            v.fixes.join("; ")
+        } else {
+            v.kb.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+        },
         severity: v.severity.map(|s| s.as_str()).unwrap_or_default(),
         rank: severity_rank(v.severity, cvss),
         cvss10: cvss.map_or(0, |c| (f64::from(c) * 10.0).round() as i64),

@@ -14,6 +14,7 @@ mod events;
 mod org;
 mod rules;
 mod vuln;
+mod vuln_linux;
 
 use agents::*;
 use alerts::*;
@@ -24,6 +25,7 @@ use events::*;
 use org::*;
 use rules::*;
 use vuln::*;
+use vuln_linux::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -112,6 +114,7 @@ store_suite!(
     vulnerabilities_from_feeds_to_findings,
     national_warnings_import_from_csv,
     real_microsoft_2023_states,
+    linux_agent_inventories_to_findings,
     rules_enabled_per_unit,
     custom_rules_validated_and_versioned
 );

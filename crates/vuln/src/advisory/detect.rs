@@ -1,6 +1,8 @@
 //! Recognising a feed from its bytes: zstd-compressed or plain, XML or JSON, and which JSON schema.
 
 use super::catalog::{self, CatalogRecord};
+use super::cpe_dictionary::{self, CpeEntry};
+use super::distro::{self, DistroDocument};
 use super::kev::{self, KevCatalog};
 use super::nvd::{self, NvdRecord};
 use super::{csaf, cvrf_json, cvrf_xml, json::get, MsrcDocument};
@@ -23,6 +25,10 @@ pub enum Feed {
     Nvd(Vec<NvdRecord>),
     /// An Update Catalog record.
     Catalog(CatalogRecord),
+    /// Distribution security data: the Debian Security Tracker or OSV records (Ubuntu, Debian).
+    Distro(DistroDocument),
+    /// NVD CPE dictionary records.
+    CpeDictionary(Vec<CpeEntry>),
 }
 
 /// Parses any supported feed, decompressing zstd first. `source` names the input in errors.
@@ -98,6 +104,15 @@ fn json_feed(source: &str, v: &Value) -> Result<Feed> {
     if get(v, "update_id").is_some() {
         return catalog::from_value(source, v).map(Feed::Catalog);
     }
+    if distro::is_tracker(v) {
+        return distro::tracker_from_value(source, v).map(Feed::Distro);
+    }
+    if distro::is_osv(v) {
+        return distro::osv_from_value(source, v).map(Feed::Distro);
+    }
+    if cpe_dictionary::is_dictionary(v) {
+        return cpe_dictionary::from_value(source, v).map(Feed::CpeDictionary);
+    }
     if get(v, "cveMetadata").is_some()
         || get(v, "id").is_some()
         || get(v, "cve").is_some()
@@ -107,6 +122,8 @@ fn json_feed(source: &str, v: &Value) -> Result<Feed> {
     }
     Err(Error::UnknownFormat {
         at: Location::source(source),
-        message: "JSON is not CSAF, CVRF, KEV, NVD/CVE 5 or an Update Catalog record".into(),
+        message: "JSON is not CSAF, CVRF, KEV, NVD/CVE 5, an NVD CPE dictionary record, an Update Catalog \
+                  record, the Debian Security Tracker or an OSV record"
+            .into(),
     })
 }

@@ -1,15 +1,19 @@
-//! Advisory feeds parsed into plain values: Microsoft CVRF (XML and JSON), CSAF 2.0, CISA KEV, NVD and CVE JSON 5,
-//! and Microsoft Update Catalog records. Parsers take bytes and a source name (for errors) and return documents;
+//! Advisory feeds parsed into plain values: Microsoft CVRF (XML and JSON), CSAF 2.0, CISA KEV, NVD and CVE JSON 5
+//! (with NVD's CPE configurations), NVD CPE dictionary records, Microsoft Update Catalog records, and distribution
+//! security data (the Debian Security Tracker, OSV records for Ubuntu and Debian). Parsers take bytes and a source name (for errors) and return documents;
 //! they never read files themselves.
 
 pub mod catalog;
+pub mod cpe_dictionary;
 pub mod csaf;
 pub mod cvrf_json;
 pub mod cvrf_xml;
 mod detect;
+pub mod distro;
 mod json;
 pub mod kev;
 pub mod nvd;
+pub mod nvd_config;
 
 pub use detect::{parse_any, Feed, MAX_ADVISORY_BYTES};
 

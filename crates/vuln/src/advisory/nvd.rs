@@ -1,8 +1,10 @@
-//! NVD records (API 2.0 CVE objects and responses, 1.1 feed items) and CVE JSON 5 records, reduced to the CVE id,
-//! dates, English description and the highest-version CVSS score. NVD's CPE configurations are not evaluated:
-//! Windows matching relies on Microsoft's product and KB data, which NVD ranges describe too coarsely.
+//! NVD records (API 2.0 CVE objects and responses, 1.1 and 2.0 feed items) and CVE JSON 5 records, reduced to the
+//! CVE id, dates, English description, the highest-version CVSS score and NVD's CPE configurations
+//! ([`super::nvd_config`]). Matching uses the configurations only where neither Microsoft's data nor a
+//! distribution's security data describes the product (see `matching`).
 
 use super::json::{get, list, text, text_of};
+use super::nvd_config::{read_v11, read_v2, Configuration};
 use crate::error::{Error, Location, Result};
 use crate::model::{Cvss, Severity};
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,12 @@ pub struct NvdRecord {
     pub cvss: Option<Cvss>,
     /// The severity word published with that score.
     pub severity: Option<Severity>,
+    /// NVD's CPE configurations (empty for CVE JSON 5 records and CVEs NVD has not analysed).
+    #[serde(default)]
+    pub configurations: Vec<Configuration>,
+    /// Criteria that could not be read, with their place.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// Parses a file holding one record, an NVD API 2.0 response (`vulnerabilities[].cve`) or a CVE JSON 5 record.
@@ -86,12 +94,16 @@ fn one(v: &Value) -> Option<NvdRecord> {
         }
     }
     let (cvss, severity) = best.map_or((None, None), |(c, s)| (Some(c), s));
+    let mut warnings = Vec::new();
+    let configurations = read_v2(&id, v, &mut warnings);
     Some(NvdRecord {
         cve: id,
         published: text(get(v, "published")),
         description,
         cvss,
         severity,
+        configurations,
+        warnings,
     })
 }
 
@@ -147,10 +159,14 @@ fn feed11(v: &Value, meta: &Value) -> Option<NvdRecord> {
         .map(|d| list(get(d, "description_data")))
         .unwrap_or_default();
     let impact = get(v, "impact").unwrap_or(&Value::Null);
+    let mut warnings = Vec::new();
+    let configurations = read_v11(&cve, v, &mut warnings);
     let mut record = NvdRecord {
         cve,
         published: text(get(v, "publishedDate")),
         description: english(desc),
+        configurations,
+        warnings,
         ..Default::default()
     };
     if let Some(m) = get(impact, "baseMetricV3").and_then(|m| get(m, "cvssV3")) {

@@ -17,12 +17,25 @@
 //! }
 //! ```
 //!
+//! A Linux host's document names its distribution and packages (`os.id` and `os.version` from os-release,
+//! `os.display_version` its `VERSION_CODENAME`; each package with `source` = `dpkg` or `rpm` and, for a Debian
+//! binary package built from a differently named source, `source_package` and `source_version`):
+//!
+//! ```json
+//! { "schema": "canhgac.inventory/1", "hostname": "web01",
+//!   "os": { "name": "Debian GNU/Linux 12 (bookworm)", "version": "12", "display_version": "bookworm",
+//!           "architecture": "x64", "id": "debian" },
+//!   "software": [{ "name": "openssh-client", "version": "1:9.2p1-2+deb12u1", "source": "dpkg",
+//!                  "source_package": "openssh" }] }
+//! ```
+//!
 //! `os.version` should carry the update build revision (UBR, from `HKLM\SOFTWARE\Microsoft\Windows NT\
 //! CurrentVersion`), which lets matching compare against Microsoft's fixed builds. `software` is optional; when it
 //! is present (even empty) it is taken as complete, so a product that is not listed is not installed.
 
 use super::{Arch, HostInventory, InventoryKind, Software};
 use crate::error::{Error, Location, Result};
+use crate::linux::{codename_of, Distro};
 use crate::model::{Kb, Version};
 use serde::Deserialize;
 
@@ -54,6 +67,10 @@ struct Os {
     server_core: Option<bool>,
     #[serde(default)]
     service_pack: Option<u32>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    version_id: Option<String>,
 }
 
 /// Parses an agent inventory.
@@ -100,5 +117,28 @@ pub fn parse(source: &str, text: &str) -> Result<HostInventory> {
         }
     }
     inv.software = doc.software;
+    let distro = doc
+        .os
+        .id
+        .as_deref()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .filter(|d| !d.is_empty() && d != "windows");
+    if let Some(d) = &distro {
+        let number = doc.os.version_id.as_deref().unwrap_or(&doc.os.version);
+        inv.release = match Distro::parse(d) {
+            Some(known) => inv
+                .display_version
+                .as_deref()
+                .and_then(|c| codename_of(known, c))
+                .or_else(|| codename_of(known, number)),
+            None => inv.display_version.clone().or_else(|| Some(number.to_owned())),
+        };
+        if inv.release.is_none() {
+            inv.warnings.push(format!(
+                "{source}: os.version {number:?} of {d} is not a release this version knows; give os.display_version (the codename)"
+            ));
+        }
+    }
+    inv.distro = distro;
     Ok(inv)
 }

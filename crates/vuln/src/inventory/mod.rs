@@ -54,14 +54,55 @@ pub enum InventoryKind {
     Agent,
 }
 
-/// An installed program, from the agent's software list.
+/// An installed program or package, from the agent's software list.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Software {
-    /// Display name, e.g. `Microsoft Office LTSC Professional Plus 2021`.
+    /// Display name, e.g. `Microsoft Office LTSC Professional Plus 2021`, or the binary package (`openssh-client`).
     pub name: String,
-    /// Version, when known.
+    /// Version, when known (`1:9.2p1-2+deb12u1` for a Debian package).
     #[serde(default)]
     pub version: Option<String>,
+    /// Where the agent read it: `dpkg`, `rpm`, `registry` (the agent's `source` member).
+    #[serde(default, alias = "source", skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// The source package a Debian binary package was built from (dpkg's `Source:`), when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    /// The source package's version, when dpkg's `Source:` gives one (it differs from the binary's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// The program's CPE name, when the inventory knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+}
+
+impl Software {
+    /// A program known by name and version only.
+    pub fn named(name: &str, version: Option<&str>) -> Self {
+        Self {
+            name: name.to_owned(),
+            version: version.map(str::to_owned),
+            manager: None,
+            source_package: None,
+            source_version: None,
+            cpe: None,
+        }
+    }
+
+    /// True for a package of a distribution's package manager (dpkg, rpm): its version carries backported fixes
+    /// that upstream version ranges do not see.
+    pub fn is_distro_package(&self) -> bool {
+        matches!(self.manager.as_deref(), Some("dpkg" | "rpm"))
+    }
+
+    /// The source package (dpkg's `Source:`, else the binary name) and the version to compare with security data
+    /// (the source version when dpkg gives one, else the binary's).
+    pub fn source(&self) -> (&str, Option<&str>) {
+        (
+            self.source_package.as_deref().unwrap_or(&self.name),
+            self.source_version.as_deref().or(self.version.as_deref()),
+        )
+    }
 }
 
 /// One host's inventory.
@@ -89,6 +130,12 @@ pub struct HostInventory {
     pub kbs: BTreeSet<Kb>,
     /// Installed software; `None` when the source does not list software (then component CVEs stay unknown).
     pub software: Option<Vec<Software>>,
+    /// Linux: the distribution's os-release `ID` (`debian`, `ubuntu`, `rhel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distro: Option<String>,
+    /// Linux: the release's codename (`bookworm`, `jammy`), from `VERSION_CODENAME` or the version number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     /// Lines or values that could not be read, with their place.
     pub warnings: Vec<String>,
 }
@@ -108,8 +155,17 @@ impl HostInventory {
             server_core: None,
             kbs: BTreeSet::new(),
             software: None,
+            distro: None,
+            release: None,
             warnings: Vec::new(),
         }
+    }
+
+    /// True for a Linux (or other non-Windows) host: the inventory names a distribution other than Windows.
+    pub fn is_linux(&self) -> bool {
+        self.distro
+            .as_deref()
+            .is_some_and(|d| !d.eq_ignore_ascii_case("windows"))
     }
 
     /// The build number (third part of the version).
@@ -131,6 +187,7 @@ impl HostInventory {
             self.server_core,
             &self.kbs,
             &self.software,
+            (&self.distro, &self.release),
         )
     }
 
@@ -152,6 +209,8 @@ impl HostInventory {
         self.arch = self.arch.or(other.arch);
         self.server_core = self.server_core.or(other.server_core);
         self.software = self.software.take().or(other.software);
+        self.distro = self.distro.take().or(other.distro);
+        self.release = self.release.take().or(other.release);
         self.warnings.extend(other.warnings);
     }
 }

@@ -10,6 +10,8 @@ pub use record::{CveRecord, Fix};
 pub use supersedence::{Proof, Supersedence};
 
 use crate::advisory::catalog::CatalogRecord;
+use crate::advisory::cpe_dictionary::CpeEntry;
+use crate::advisory::distro::DistroDocument;
 use crate::advisory::kev::{KevCatalog, KevEntry};
 use crate::advisory::nvd::NvdRecord;
 use crate::advisory::{Feed, MsrcDocument};
@@ -43,6 +45,10 @@ pub struct KnowledgeBase {
     pub sources: BTreeMap<String, String>,
     /// Problems reported by the parsers of merged feeds.
     pub warnings: BTreeSet<String>,
+    /// CPE dictionary titles: a program's display name (normalised, without its version) → the CPE's vendor and
+    /// product (see [`crate::cpe::dictionary_key`]).
+    #[serde(default)]
+    pub cpe_titles: BTreeMap<String, (String, String)>,
 }
 
 impl KnowledgeBase {
@@ -53,6 +59,41 @@ impl KnowledgeBase {
             Feed::Kev(cat) => self.merge_kev(&cat),
             Feed::Nvd(records) => records.into_iter().for_each(|r| self.merge_nvd(r)),
             Feed::Catalog(rec) => self.merge_catalog(&rec),
+            Feed::Distro(doc) => self.merge_distro(doc),
+            Feed::CpeDictionary(entries) => self.merge_cpe_dictionary(&entries),
+        }
+    }
+
+    /// Merges distribution security data: each statement joins its CVE's record.
+    pub fn merge_distro(&mut self, doc: DistroDocument) {
+        for e in doc.entries {
+            let cve = e.cve.clone();
+            self.cves
+                .entry(cve.clone())
+                .or_insert_with(|| CveRecord::new(&cve))
+                .packages
+                .insert(e);
+        }
+        for (cve, desc) in doc.descriptions {
+            if let Some(rec) = self.cves.get_mut(&cve) {
+                if rec.description.is_empty() || desc < rec.description {
+                    rec.description = desc;
+                }
+            }
+        }
+        self.warnings.extend(doc.warnings);
+    }
+
+    /// Merges CPE dictionary records (deprecated names are skipped; the first title wins over the same one again,
+    /// in a fixed order).
+    pub fn merge_cpe_dictionary(&mut self, entries: &[CpeEntry]) {
+        for e in entries.iter().filter(|e| !e.deprecated && !e.title.is_empty()) {
+            let key = crate::cpe::dictionary_key(&e.title, &e.cpe.version);
+            let value = (e.cpe.vendor.clone(), e.cpe.product.clone());
+            let slot = self.cpe_titles.entry(key).or_insert_with(|| value.clone());
+            if value < *slot {
+                *slot = value;
+            }
         }
     }
 
@@ -119,6 +160,7 @@ impl KnowledgeBase {
     /// Merges an NVD / CVE JSON 5 record (description and CVSS; Microsoft's data stays authoritative).
     pub fn merge_nvd(&mut self, record: NvdRecord) {
         let cve = record.cve.clone();
+        self.warnings.extend(record.warnings.iter().cloned());
         self.cves
             .entry(cve.clone())
             .or_insert_with(|| CveRecord::new(&cve))

@@ -1,5 +1,6 @@
 //! One CVE's merged record.
 
+use crate::advisory::distro::PackageAdvisory;
 use crate::advisory::nvd::NvdRecord;
 use crate::advisory::{MsrcVulnerability, RemediationKind};
 use crate::model::{Cvss, Kb, Severity, Version};
@@ -53,6 +54,12 @@ pub struct CveRecord {
     pub fixes: BTreeSet<Fix>,
     /// NVD or CNA record, when imported.
     pub nvd: Option<NvdRecord>,
+    /// Distribution security data: the CVE in source packages of Debian and Ubuntu releases.
+    #[serde(default)]
+    pub packages: BTreeSet<PackageAdvisory>,
+    /// The distribution's description, when neither Microsoft nor NVD gave one.
+    #[serde(default)]
+    pub description: String,
 }
 
 impl CveRecord {
@@ -70,16 +77,26 @@ impl CveRecord {
             affected: BTreeSet::new(),
             fixes: BTreeSet::new(),
             nvd: None,
+            packages: BTreeSet::new(),
+            description: String::new(),
         }
     }
 
-    /// Microsoft's maximum severity over all products (falls back to NVD's when Microsoft gives none).
+    /// Microsoft's maximum severity over all products (falls back to NVD's when Microsoft gives none, then to the
+    /// highest urgency a distribution gives: high → Important, medium → Moderate, low → Low).
     pub fn max_severity(&self) -> Option<Severity> {
         self.severity
             .values()
             .copied()
             .max()
             .or_else(|| self.nvd.as_ref().and_then(|n| n.severity))
+            .or_else(|| {
+                self.packages
+                    .iter()
+                    .filter_map(|p| p.urgency.as_deref())
+                    .filter_map(|u| Severity::parse(u.trim_end_matches('*').trim_end_matches(" (deferred)")))
+                    .max()
+            })
     }
 
     /// The best CVSS: Microsoft's, else NVD's.

@@ -1,6 +1,8 @@
 //! The decision for one host × CVE: classify each affected product against the host, evaluate the relevant
 //! ones, and combine (vulnerable beats unknown beats remediated beats not affected).
 
+use super::linux::{judge_packages, microsoft_on_linux, LinuxHost};
+use super::nvd::judge_nvd;
 use super::os::os_product;
 use super::{HostContext, Matcher, State, Verdict};
 use crate::knowledge::CveRecord;
@@ -27,6 +29,13 @@ pub(super) enum Outcome<'k> {
     NotListed {
         name: &'k str,
     },
+    /// A package or program judged by version: vulnerable (with what to install) or remediated (with the
+    /// installed version).
+    Package {
+        vulnerable: bool,
+        fix: String,
+        evidence: String,
+    },
 }
 
 pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> Verdict {
@@ -44,11 +53,34 @@ pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> 
         exploited: rec.exploited,
         missing: Vec::new(),
         evidence: Vec::new(),
+        fixes: Vec::new(),
     };
+    if let Some(lx) = &ctx.linux {
+        let outcomes = on_linux(m, ctx, lx, rec);
+        combine(m, ctx, &mut verdict, outcomes, &[], "");
+        return verdict;
+    }
     if rec.affected.is_empty() {
-        verdict
-            .missing
-            .push("Microsoft product data for this CVE (only NVD or KEV data was imported)".into());
+        let mut outcomes = Vec::new();
+        if !rec.packages.is_empty() {
+            outcomes.push(Outcome::NotAffected {
+                evidence: "Debian or Ubuntu packages only; the host runs neither".into(),
+            });
+        }
+        match (
+            &ctx.nvd,
+            rec.nvd.as_ref().filter(|n| !n.configurations.is_empty()),
+        ) {
+            (Some(host), Some(n)) => outcomes.push(judge_nvd(&n.configurations, host)),
+            _ if outcomes.is_empty() => {
+                verdict.missing.push(
+                    "affected-product data for this CVE (Microsoft's, a distribution's or NVD's configurations; only a description or KEV entry was imported)".into(),
+                );
+                return verdict;
+            }
+            _ => {}
+        }
+        combine(m, ctx, &mut verdict, outcomes, &[], "");
         return verdict;
     }
     let platform = match &ctx.platform {
@@ -87,6 +119,45 @@ pub(super) fn judge(m: &Matcher<'_>, ctx: &HostContext<'_>, rec: &CveRecord) -> 
     }
     combine(m, ctx, &mut verdict, outcomes, &elsewhere, &platform);
     verdict
+}
+
+/// A Linux host: the distribution's data for its release decides; Microsoft's products do not run there; NVD's
+/// configurations are read only when the distribution's data says nothing about this CVE.
+fn on_linux<'k>(
+    m: &'k Matcher<'_>,
+    ctx: &HostContext<'_>,
+    lx: &LinuxHost<'_>,
+    rec: &'k CveRecord,
+) -> Vec<Outcome<'k>> {
+    let mut outcomes: Vec<Outcome<'k>> = Vec::new();
+    let distro = judge_packages(lx, rec);
+    let decided = distro.is_some();
+    outcomes.extend(distro.into_iter().flatten());
+    if !rec.affected.is_empty() {
+        let names: Vec<&str> = rec.affected.iter().map(|p| m.kb.product_name(p)).collect();
+        outcomes.push(microsoft_on_linux(lx, &names, ctx.host.software.as_deref()));
+    }
+    if !decided {
+        match (&ctx.nvd, rec.nvd.as_ref().filter(|n| !n.configurations.is_empty())) {
+            (Some(host), Some(n)) => outcomes.push(judge_nvd(&n.configurations, host)),
+            _ if !rec.packages.is_empty() => outcomes.push(Outcome::NotAffected {
+                evidence: format!(
+                    "the imported security data names this CVE for other distributions only; the host runs {}",
+                    lx.id
+                ),
+            }),
+            _ => {}
+        }
+    }
+    if outcomes.is_empty() {
+        outcomes.push(Outcome::Unknown {
+            missing: format!(
+                "affected-product data for {} (a distribution's security data or NVD's configurations)",
+                lx.id
+            ),
+        });
+    }
+    outcomes
 }
 
 fn is_host_os(ctx: &HostContext<'_>, pid: &str) -> bool {
@@ -148,8 +219,23 @@ fn combine(
     let mut any_remediated = false;
     let mut needed = Vec::new();
     let mut unknown_names = 0usize;
+    let (mut to_install, mut installed) = (Vec::new(), Vec::new());
     for o in outcomes {
         match o {
+            Outcome::Package {
+                vulnerable: true,
+                fix,
+                evidence,
+            } => {
+                vulnerable = true;
+                to_install.push(fix);
+                v.evidence.push(evidence);
+            }
+            Outcome::Package { fix, evidence, .. } => {
+                any_remediated = true;
+                installed.push(fix);
+                v.evidence.push(evidence);
+            }
             Outcome::Vulnerable { kbs, evidence } => {
                 vulnerable = true;
                 needed.extend(kbs);
@@ -198,6 +284,7 @@ fn combine(
         needed.sort_unstable();
         needed.dedup();
         v.kb = needed;
+        v.fixes = dedup(to_install);
         if !ctx.unknown_kbs.is_empty() {
             v.evidence.push(format!(
                 "installed KBs the imported advisories do not describe: {} (a later cumulative update among them would need its month imported)",
@@ -211,6 +298,7 @@ fn combine(
         remediated.sort_unstable();
         remediated.dedup();
         v.kb = remediated;
+        v.fixes = dedup(installed);
         State::Remediated
     } else {
         State::NotAffected
