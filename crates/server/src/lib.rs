@@ -65,6 +65,18 @@ impl AppState {
     pub fn new(store: Store, secure_cookies: bool) -> Result<AppState, error::StartError> {
         let i18n = Arc::new(i18n::I18n::embedded()?);
         let views = Arc::new(view::Views::new(i18n.clone())?);
+        let knowledge: Arc<knowledge::Knowledge> = Default::default();
+        // The unit recomputes that agents' inventories trigger use this knowledge base, not a second copy.
+        let weak = Arc::downgrade(&knowledge);
+        store.set_knowledge_source(Arc::new(move |store: Store| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                match weak.upgrade() {
+                    Some(k) => k.get(&store).await,
+                    None => Err(canhgac_store::StoreError::Config("the server has stopped".into())),
+                }
+            })
+        }));
         Ok(AppState {
             store,
             i18n,
@@ -72,7 +84,7 @@ impl AppState {
             secure_cookies,
             pending_lists: Default::default(),
             ingest: None,
-            knowledge: Default::default(),
+            knowledge,
         })
     }
 

@@ -28,7 +28,9 @@ pub const DEFAULT_COALESCE: Duration = Duration::from_secs(60);
 /// A future giving the current knowledge base.
 pub type KnowledgeFuture = Pin<Box<dyn Future<Output = Result<Arc<KnowledgeBase>>> + Send>>;
 /// Where the unit recomputes take the knowledge base from.
-pub type KnowledgeSource = Arc<dyn Fn() -> KnowledgeFuture + Send + Sync>;
+/// Where the unit recomputes take the knowledge base from; called with the store asking (so the source need not keep
+/// a store of its own, which would keep it open).
+pub type KnowledgeSource = Arc<dyn Fn(Store) -> KnowledgeFuture + Send + Sync>;
 
 /// A knowledge base built here, with the mark (number of feeds, newest id) of the feeds it was built from.
 type CachedKnowledge = Option<((i64, i64), Arc<KnowledgeBase>)>;
@@ -221,7 +223,7 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         if let Some(source) = source {
-            return source().await;
+            return source(self.clone()).await;
         }
         let r = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM vuln_feeds")
             .fetch_one(&self.pool)
