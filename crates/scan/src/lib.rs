@@ -27,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 #![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod archive;
 mod error;

@@ -292,9 +292,8 @@ fn containing_file(shown: &str) -> Option<PathBuf> {
         return Some(PathBuf::from(shown));
     }
     shown
-        .match_indices('!')
+        .rmatch_indices('!')
         .map(|(i, _)| &shown[..i])
-        .filter(|prefix| is_file(prefix))
-        .last()
+        .find(|prefix| is_file(prefix))
         .map(PathBuf::from)
 }
