@@ -42,12 +42,13 @@ mod error;
 pub mod follow;
 mod fsutil;
 pub mod inventory;
+mod pin;
 pub mod run;
 pub mod spool;
 
-pub use client::{Enrollment, HttpClient, Transport};
+pub use client::{Enrollment, HttpClient, Pin, Transport, Trust};
 pub use error::{Error, Result};
 pub use follow::{Batch, Checkpoints, FileFollower, FollowConfig, Line};
 pub use inventory::{collect_from, collect_inventory, Inventory, Sources};
-pub use run::{enroll, open_enrolled, Agent, AgentState, RunStats, Schedule};
+pub use run::{enroll, enroll_with, open_enrolled, Agent, AgentState, RunStats, Schedule};
 pub use spool::{Record, Spool, SpoolConfig, SpoolStats};

@@ -84,6 +84,7 @@ fn state() -> AgentState {
     AgentState {
         server: "http://127.0.0.1:9".into(),
         ca_file: None,
+        pin: None,
         agent_id: 7,
         unit_id: 3,
         hostname: "ws-7".into(),

@@ -33,8 +33,13 @@ struct EnrollArgs {
     #[arg(long, env = "CANHGAC_ENROLL_TOKEN")]
     token: String,
     /// PEM file of the certificate authority (or the server's own certificate) to trust instead of the system's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pin")]
     ca: Option<PathBuf>,
+    /// Accept exactly the server certificate with this SHA-256 fingerprint (`sha256:HEX`, as printed by
+    /// `openssl x509 -noout -fingerprint -sha256`), instead of a certificate authority; kept for every later
+    /// connection.
+    #[arg(long, value_name = "sha256:HEX")]
+    pin: Option<String>,
     /// Where the agent keeps its credential, checkpoints and spool.
     #[arg(long, default_value = "/var/lib/canhgac-agent")]
     state_dir: PathBuf,
@@ -72,14 +77,14 @@ struct RunArgs {
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         AgentCommand::Enroll(a) => {
-            let state = canhgac_agent::enroll(
-                &a.server,
-                &a.token,
-                a.ca.as_deref(),
-                &a.state_dir,
-                a.root.as_deref(),
-            )
-            .with_context(|| format!("enrolling with {}", a.server))?;
+            let trust = match (&a.pin, a.ca.as_deref()) {
+                (Some(pin), _) => canhgac_agent::Trust::Pin(canhgac_agent::Pin::parse(pin)?),
+                (None, Some(ca)) => canhgac_agent::Trust::CaFile(ca),
+                (None, None) => canhgac_agent::Trust::System,
+            };
+            let state =
+                canhgac_agent::enroll_with(&a.server, &a.token, trust, &a.state_dir, a.root.as_deref())
+                    .with_context(|| format!("enrolling with {}", a.server))?;
             println!(
                 "enrolled as agent {} of unit {} ({}); state in {}",
                 state.agent_id,
