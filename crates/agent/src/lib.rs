@@ -42,6 +42,8 @@ mod error;
 pub mod follow;
 mod fsutil;
 pub mod inventory;
+#[cfg(unix)]
+pub mod journald;
 mod pin;
 pub mod run;
 pub mod spool;

@@ -160,7 +160,7 @@ struct Envelope<'a> {
 
 /// A printable token for a syslog header field: no spaces or control characters, at most `max` characters, `-`
 /// when nothing is left.
-fn header_token(text: &str, max: usize) -> String {
+pub(crate) fn header_token(text: &str, max: usize) -> String {
     let t: String = text.chars().filter(|c| c.is_ascii_graphic()).take(max).collect();
     if t.is_empty() {
         "-".into()
@@ -209,6 +209,8 @@ pub struct Agent<T: Transport> {
     schedule: Schedule,
     collect: Box<dyn Fn() -> Result<Inventory>>,
     sent_fingerprint: Option<String>,
+    #[cfg(unix)]
+    journal: Option<crate::journald::JournalFollower>,
     next_inventory: Instant,
     inventory_sent_at: Option<Instant>,
     next_heartbeat: Instant,
@@ -242,6 +244,8 @@ impl<T: Transport> Agent<T> {
             schedule,
             collect: Box::new(crate::collect_inventory),
             sent_fingerprint: None,
+            #[cfg(unix)]
+            journal: None,
             next_inventory: now,
             inventory_sent_at: None,
             next_heartbeat: now,
@@ -254,6 +258,13 @@ impl<T: Transport> Agent<T> {
     /// Replaces the inventory source (a mounted root, tests).
     pub fn with_inventory(mut self, collect: impl Fn() -> Result<Inventory> + 'static) -> Self {
         self.collect = Box::new(collect);
+        self
+    }
+
+    /// Also forwards the systemd journal through `journal`.
+    #[cfg(unix)]
+    pub fn with_journal(mut self, journal: crate::journald::JournalFollower) -> Self {
+        self.journal = Some(journal);
         self
     }
 
@@ -316,6 +327,40 @@ impl<T: Transport> Agent<T> {
         Ok(batch.more)
     }
 
+    /// New journal entries into the spool; the cursor is committed only once they are on disk. A failing
+    /// `journalctl` is logged and tried again at the next turn. Returns whether more is waiting.
+    #[cfg(unix)]
+    fn follow_journal(&mut self) -> Result<bool> {
+        let Some(journal) = self.journal.as_mut() else {
+            return Ok(false);
+        };
+        let batch = match journal.poll() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the journal failed; retrying");
+                return Ok(false);
+            }
+        };
+        for r in &batch.rejected {
+            tracing::warn!(problem = %r, "journal output line skipped");
+        }
+        let Some(cursor) = batch.cursor.as_deref() else {
+            return Ok(false);
+        };
+        let envelopes: Vec<Envelope<'_>> = batch
+            .entries
+            .iter()
+            .map(|e| Envelope {
+                ext_id: &e.id,
+                event: crate::journald::as_syslog(&self.state.hostname, e),
+            })
+            .collect();
+        self.spool.push_events(&envelopes)?;
+        journal.commit(cursor)?;
+        self.stats.lines_spooled += batch.entries.len() as u64;
+        Ok(batch.more)
+    }
+
     /// Sends spooled batches oldest first until the spool is empty or the server fails.
     fn deliver(&mut self, now: Instant) -> Result<()> {
         if now < self.next_send {
@@ -353,6 +398,8 @@ impl<T: Transport> Agent<T> {
             }
         }
         let more = self.follow()?;
+        #[cfg(unix)]
+        let more = self.follow_journal()? || more;
         self.deliver(now)?;
         Ok(more)
     }

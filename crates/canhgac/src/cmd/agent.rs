@@ -68,6 +68,9 @@ struct RunArgs {
     /// Describe the machine whose root file system is mounted here (the agent in a container) instead of `/`.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Forward the systemd journal (Linux), only these units when any are named; starts at the journal's end.
+    #[arg(long, num_args = 0.., value_name = "UNIT")]
+    journald: Option<Vec<String>>,
     /// Most disk space (MiB) the spool of unsent lines may take while the server is away; beyond it the oldest
     /// lines are dropped and counted.
     #[arg(long, default_value_t = 256)]
@@ -105,11 +108,41 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
                 max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
                 ..Default::default()
             };
+            let journal_root = a.root.clone();
             let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
                 .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
+            if let Some(units) = a.journald {
+                #[cfg(unix)]
+                {
+                    agent = agent.with_journal(open_journal(&a.state_dir, units, journal_root)?);
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = (units, journal_root);
+                    anyhow::bail!("--journald: the systemd journal exists on Linux only");
+                }
+            }
             tracing::info!(files = a.follow.len(), "agent running");
             agent.run(&|| false).context("agent stopped")?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The journal follower of an enrolled agent (ids carry the agent's id, as its file lines do); the journal of a
+/// machine described with `--root` is read from its `var/log/journal`.
+#[cfg(unix)]
+fn open_journal(
+    state_dir: &std::path::Path,
+    units: Vec<String>,
+    root: Option<PathBuf>,
+) -> anyhow::Result<canhgac_agent::journald::JournalFollower> {
+    use canhgac_agent::journald::{JournalConfig, JournalFollower};
+    let state = canhgac_agent::AgentState::load(state_dir)?;
+    let config = JournalConfig {
+        units,
+        directory: root.map(|r| r.join("var/log/journal")),
+        ..JournalConfig::new(format!("agent-{}", state.agent_id))
+    };
+    JournalFollower::open(state_dir.join("journal.json"), config).context("opening the journal")
 }
