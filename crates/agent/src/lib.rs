@@ -39,6 +39,7 @@
 
 pub mod client;
 mod error;
+pub mod eventlog;
 pub mod follow;
 mod fsutil;
 pub mod inventory;
@@ -46,6 +47,8 @@ pub mod inventory;
 pub mod journald;
 mod pin;
 pub mod run;
+#[cfg(windows)]
+pub mod service;
 pub mod spool;
 
 pub use client::{Enrollment, HttpClient, Pin, Transport, Trust};

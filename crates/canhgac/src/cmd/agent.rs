@@ -1,7 +1,8 @@
 //! `canhgac agent`: the endpoint agent. `enroll` exchanges a one-time enrollment token (created on the console's
 //! `/agents` page or with `POST /api/v1/agents/tokens`) for the agent's credential and writes the state folder;
 //! `run` is the long-running service (see `packaging/canhgac-agent.service`): inventory at start, on change and
-//! daily, heartbeats, followed log files delivered through a disk spool exactly once.
+//! daily, heartbeats, followed log files delivered through a disk spool exactly once. On Windows `service
+//! install|uninstall|run` registers, removes and runs it as a service (compiled only there).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,22 @@ enum AgentCommand {
     /// Enroll this machine with a one-time token; writes the credential into the state folder.
     Enroll(EnrollArgs),
     /// Run the agent: inventory, heartbeats, log forwarding (keeps spooling while the server is away).
+    Run(RunArgs),
+    /// Windows: install or remove the agent as a service, or run as the service control manager starts it.
+    #[cfg(windows)]
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[cfg(windows)]
+#[derive(Debug, clap::Subcommand)]
+enum ServiceCommand {
+    /// Register the `canhgac-agent` service (automatic start, LocalSystem) running `agent service run` with the
+    /// options given here (those of `agent run`).
+    Install(RunArgs),
+    /// Stop and remove the service.
+    Uninstall,
+    /// What the service control manager starts: `agent run` until the service is stopped.
     Run(RunArgs),
 }
 
@@ -98,35 +115,75 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AgentCommand::Run(a) => {
-            let schedule = canhgac_agent::Schedule {
-                poll: Duration::from_millis(a.poll_ms.max(50)),
-                heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
-                inventory_check: Duration::from_secs(a.inventory_secs.max(1)),
-                ..Default::default()
-            };
-            let spool = canhgac_agent::SpoolConfig {
-                max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
-                ..Default::default()
-            };
-            let journal_root = a.root.clone();
-            let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
-                .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
-            if let Some(units) = a.journald {
-                #[cfg(unix)]
-                {
-                    agent = agent.with_journal(open_journal(&a.state_dir, units, journal_root)?);
-                }
-                #[cfg(not(unix))]
-                {
-                    let _ = (units, journal_root);
-                    anyhow::bail!("--journald: the systemd journal exists on Linux only");
-                }
-            }
-            tracing::info!(files = a.follow.len(), "agent running");
-            agent.run(&|| false).context("agent stopped")?;
+            run_agent(a, &|| false)?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(windows)]
+        AgentCommand::Service(command) => windows_service(command),
     }
+}
+
+/// The agent's loop with the options of `agent run`, until `stop` says so.
+fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
+    let schedule = canhgac_agent::Schedule {
+        poll: Duration::from_millis(a.poll_ms.max(50)),
+        heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
+        inventory_check: Duration::from_secs(a.inventory_secs.max(1)),
+        ..Default::default()
+    };
+    let spool = canhgac_agent::SpoolConfig {
+        max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
+        ..Default::default()
+    };
+    let journal_root = a.root.clone();
+    let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
+        .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
+    if let Some(units) = a.journald {
+        #[cfg(unix)]
+        {
+            agent = agent.with_journal(open_journal(&a.state_dir, units, journal_root)?);
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (units, journal_root);
+            anyhow::bail!("--journald: the systemd journal exists on Linux only");
+        }
+    }
+    tracing::info!(files = a.follow.len(), "agent running");
+    agent.run(stop).context("agent stopped")
+}
+
+/// `agent service install|uninstall|run` (Windows).
+#[cfg(windows)]
+fn windows_service(command: ServiceCommand) -> anyhow::Result<ExitCode> {
+    use canhgac_agent::service;
+    match command {
+        ServiceCommand::Install(_) => {
+            // The service starts `canhgac agent service run` with the options given after `install`.
+            let mut arguments: Vec<std::ffi::OsString> = vec!["agent".into(), "service".into(), "run".into()];
+            arguments.extend(std::env::args_os().skip_while(|a| a != "install").skip(1));
+            service::install(arguments).context("installing the service")?;
+            println!(
+                "service {} installed; start it with: sc start {}",
+                service::SERVICE_NAME,
+                service::SERVICE_NAME
+            );
+        }
+        ServiceCommand::Uninstall => {
+            service::uninstall().context("removing the service")?;
+            println!("service {} removed", service::SERVICE_NAME);
+        }
+        ServiceCommand::Run(a) => {
+            let body: service::ServiceBody = Box::new(move |stop: &dyn Fn() -> bool| {
+                run_agent(a, stop).map_err(|e| canhgac_agent::Error::Command {
+                    command: "canhgac agent service run".into(),
+                    message: format!("{e:#}"),
+                })
+            });
+            service::run_as_service(body).context("running as a service")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The journal follower of an enrolled agent (ids carry the agent's id, as its file lines do); the journal of a
