@@ -1,12 +1,13 @@
 //! Talking to the server. [`Transport`] is what the agent needs from it (enroll, inventory, heartbeat, events);
-//! [`HttpClient`] implements it over HTTPS with rustls, trusting either a CA file given at enrollment or the system's
-//! roots. Plain `http://` is accepted only for a loopback server (tests on one machine).
+//! [`HttpClient`] implements it over HTTPS with rustls, trusting a CA file given at enrollment, a pinned server
+//! certificate ([`Pin`]) or the system's roots. Plain `http://` is accepted only for a loopback server (tests on one machine).
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::pin::Pin;
 use crate::{Error, Inventory, Result};
 
 /// What the server answers to an enrollment.
@@ -49,10 +50,51 @@ fn is_loopback_http(url: &str) -> bool {
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
+/// Trusts only the PEM certificates in `path`.
+fn with_ca_file(
+    builder: reqwest::blocking::ClientBuilder,
+    path: &Path,
+) -> Result<reqwest::blocking::ClientBuilder> {
+    let pem = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Corrupt {
+        path: path.to_path_buf(),
+        line: 0,
+        message: format!("not a PEM certificate bundle: {e}"),
+    })?;
+    if certs.is_empty() {
+        return Err(Error::Corrupt {
+            path: path.to_path_buf(),
+            line: 0,
+            message: "no certificate in the file".into(),
+        });
+    }
+    let mut builder = builder.tls_built_in_root_certs(false);
+    for c in certs {
+        builder = builder.add_root_certificate(c);
+    }
+    Ok(builder)
+}
+
+/// Which server certificates the client accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Trust<'a> {
+    /// The system's certificate authorities.
+    System,
+    /// Only the certificate authorities (or the server certificate) in this PEM file.
+    CaFile(&'a Path),
+    /// Exactly the certificate with this SHA-256 fingerprint (see [`Pin`]).
+    Pin(Pin),
+}
+
 impl HttpClient {
     /// A client for the server at `base` (`https://soc.example.vn`), trusting the PEM certificates in `ca_file`
     /// when given, else the system's roots.
     pub fn new(base: &str, ca_file: Option<&Path>) -> Result<Self> {
+        Self::with_trust(base, ca_file.map_or(Trust::System, Trust::CaFile))
+    }
+
+    /// A client for the server at `base` accepting the certificates `trust` says.
+    pub fn with_trust(base: &str, trust: Trust<'_>) -> Result<Self> {
         let base = base.trim().trim_end_matches('/').to_string();
         if !base.starts_with("https://") && !is_loopback_http(&base) {
             return Err(Error::Config {
@@ -64,24 +106,10 @@ impl HttpClient {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("canhgac-agent/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = ca_file {
-            let pem = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Corrupt {
-                path: path.to_path_buf(),
-                line: 0,
-                message: format!("not a PEM certificate bundle: {e}"),
-            })?;
-            if certs.is_empty() {
-                return Err(Error::Corrupt {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    message: "no certificate in the file".into(),
-                });
-            }
-            builder = builder.tls_built_in_root_certs(false);
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
+        match trust {
+            Trust::System => {}
+            Trust::CaFile(path) => builder = with_ca_file(builder, path)?,
+            Trust::Pin(pin) => builder = builder.use_preconfigured_tls(crate::pin::client_config(pin)?),
         }
         let http = builder.build().map_err(|e| Error::Config {
             name: "tls",

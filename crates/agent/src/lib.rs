@@ -39,15 +39,21 @@
 
 pub mod client;
 mod error;
+pub mod eventlog;
 pub mod follow;
 mod fsutil;
 pub mod inventory;
+#[cfg(unix)]
+pub mod journald;
+mod pin;
 pub mod run;
+#[cfg(windows)]
+pub mod service;
 pub mod spool;
 
-pub use client::{Enrollment, HttpClient, Transport};
+pub use client::{Enrollment, HttpClient, Pin, Transport, Trust};
 pub use error::{Error, Result};
 pub use follow::{Batch, Checkpoints, FileFollower, FollowConfig, Line};
 pub use inventory::{collect_from, collect_inventory, Inventory, Sources};
-pub use run::{enroll, open_enrolled, Agent, AgentState, RunStats, Schedule};
+pub use run::{enroll, enroll_with, open_enrolled, Agent, AgentState, RunStats, Schedule};
 pub use spool::{Record, Spool, SpoolConfig, SpoolStats};

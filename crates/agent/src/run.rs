@@ -1,6 +1,7 @@
 //! The agent's service loop and its state folder.
 //!
-//! `state.json` (mode 0600) holds the server address, the CA file and the credential from enrollment; `follow.json`
+//! `state.json` (mode 0600) holds the server address, the CA file or pinned certificate and the credential from
+//! enrollment; `follow.json`
 //! the followed files' checkpoints; `spool/` the batches not yet acknowledged. Each turn of [`Agent::turn`]:
 //! inventory (at start, when its fingerprint changes, and daily), heartbeat, new lines of the followed files pushed
 //! to the spool (durable) before their checkpoint is committed, then spooled batches sent oldest first, each
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{HttpClient, Transport};
+use crate::client::{HttpClient, Pin, Transport, Trust};
 use crate::{Error, FileFollower, FollowConfig, Inventory, Line, Result, Spool, SpoolConfig};
 
 /// What enrollment leaves in the state folder.
@@ -21,6 +22,9 @@ use crate::{Error, FileFollower, FollowConfig, Inventory, Line, Result, Spool, S
 pub struct AgentState {
     pub server: String,
     pub ca_file: Option<PathBuf>,
+    /// The pinned server certificate (`sha256:HEX`), instead of `ca_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
     pub agent_id: i64,
     pub unit_id: i64,
     pub hostname: String,
@@ -82,12 +86,36 @@ pub fn enroll(
     state_dir: &Path,
     root: Option<&Path>,
 ) -> Result<AgentState> {
-    let client = HttpClient::new(server, ca_file)?;
+    enroll_with(
+        server,
+        token,
+        ca_file.map_or(Trust::System, Trust::CaFile),
+        state_dir,
+        root,
+    )
+}
+
+/// Enrolls like [`enroll`], trusting the server's certificate as `trust` says (a CA file or a pin is kept in the
+/// state for every later connection).
+pub fn enroll_with(
+    server: &str,
+    token: &str,
+    trust: Trust<'_>,
+    state_dir: &Path,
+    root: Option<&Path>,
+) -> Result<AgentState> {
+    let client = HttpClient::with_trust(server, trust)?;
     let hostname = inventory_of(root)?.hostname;
     let e = client.enroll(token, &hostname)?;
+    let (ca_file, pin) = match trust {
+        Trust::System => (None, None),
+        Trust::CaFile(path) => (Some(path.to_path_buf()), None),
+        Trust::Pin(pin) => (None, Some(pin.to_string())),
+    };
     let state = AgentState {
         server: client.base().to_string(),
-        ca_file: ca_file.map(Path::to_path_buf),
+        ca_file,
+        pin,
         agent_id: e.agent_id,
         unit_id: e.unit_id,
         hostname,
@@ -132,7 +160,7 @@ struct Envelope<'a> {
 
 /// A printable token for a syslog header field: no spaces or control characters, at most `max` characters, `-`
 /// when nothing is left.
-fn header_token(text: &str, max: usize) -> String {
+pub(crate) fn header_token(text: &str, max: usize) -> String {
     let t: String = text.chars().filter(|c| c.is_ascii_graphic()).take(max).collect();
     if t.is_empty() {
         "-".into()
@@ -181,6 +209,8 @@ pub struct Agent<T: Transport> {
     schedule: Schedule,
     collect: Box<dyn Fn() -> Result<Inventory>>,
     sent_fingerprint: Option<String>,
+    #[cfg(unix)]
+    journal: Option<crate::journald::JournalFollower>,
     next_inventory: Instant,
     inventory_sent_at: Option<Instant>,
     next_heartbeat: Instant,
@@ -214,6 +244,8 @@ impl<T: Transport> Agent<T> {
             schedule,
             collect: Box::new(crate::collect_inventory),
             sent_fingerprint: None,
+            #[cfg(unix)]
+            journal: None,
             next_inventory: now,
             inventory_sent_at: None,
             next_heartbeat: now,
@@ -226,6 +258,13 @@ impl<T: Transport> Agent<T> {
     /// Replaces the inventory source (a mounted root, tests).
     pub fn with_inventory(mut self, collect: impl Fn() -> Result<Inventory> + 'static) -> Self {
         self.collect = Box::new(collect);
+        self
+    }
+
+    /// Also forwards the systemd journal through `journal`.
+    #[cfg(unix)]
+    pub fn with_journal(mut self, journal: crate::journald::JournalFollower) -> Self {
+        self.journal = Some(journal);
         self
     }
 
@@ -288,6 +327,40 @@ impl<T: Transport> Agent<T> {
         Ok(batch.more)
     }
 
+    /// New journal entries into the spool; the cursor is committed only once they are on disk. A failing
+    /// `journalctl` is logged and tried again at the next turn. Returns whether more is waiting.
+    #[cfg(unix)]
+    fn follow_journal(&mut self) -> Result<bool> {
+        let Some(journal) = self.journal.as_mut() else {
+            return Ok(false);
+        };
+        let batch = match journal.poll() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the journal failed; retrying");
+                return Ok(false);
+            }
+        };
+        for r in &batch.rejected {
+            tracing::warn!(problem = %r, "journal output line skipped");
+        }
+        let Some(cursor) = batch.cursor.as_deref() else {
+            return Ok(false);
+        };
+        let envelopes: Vec<Envelope<'_>> = batch
+            .entries
+            .iter()
+            .map(|e| Envelope {
+                ext_id: &e.id,
+                event: crate::journald::as_syslog(&self.state.hostname, e),
+            })
+            .collect();
+        self.spool.push_events(&envelopes)?;
+        journal.commit(cursor)?;
+        self.stats.lines_spooled += batch.entries.len() as u64;
+        Ok(batch.more)
+    }
+
     /// Sends spooled batches oldest first until the spool is empty or the server fails.
     fn deliver(&mut self, now: Instant) -> Result<()> {
         if now < self.next_send {
@@ -325,6 +398,8 @@ impl<T: Transport> Agent<T> {
             }
         }
         let more = self.follow()?;
+        #[cfg(unix)]
+        let more = self.follow_journal()? || more;
         self.deliver(now)?;
         Ok(more)
     }
@@ -349,7 +424,13 @@ pub fn open_enrolled(
     root: Option<PathBuf>,
 ) -> Result<Agent<HttpClient>> {
     let state = AgentState::load(state_dir)?;
-    let client = HttpClient::new(&state.server, state.ca_file.as_deref())?;
+    let pin = state.pin.as_deref().map(Pin::parse).transpose()?;
+    let trust = match (pin, state.ca_file.as_deref()) {
+        (Some(pin), _) => Trust::Pin(pin),
+        (None, Some(path)) => Trust::CaFile(path),
+        (None, None) => Trust::System,
+    };
+    let client = HttpClient::with_trust(&state.server, trust)?;
     let agent = Agent::open(state, client, state_dir, paths, spool, schedule)?;
     Ok(agent.with_inventory(move || inventory_of(root.as_deref())))
 }

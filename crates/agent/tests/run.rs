@@ -84,6 +84,7 @@ fn state() -> AgentState {
     AgentState {
         server: "http://127.0.0.1:9".into(),
         ca_file: None,
+        pin: None,
         agent_id: 7,
         unit_id: 3,
         hostname: "ws-7".into(),
@@ -197,4 +198,84 @@ fn delivers_once_across_outage_restart_and_a_lost_answer() {
         [2, 2],
         "the unacknowledged batch came twice, under the same ids"
     );
+}
+
+/// Journal entries go through the same spool as file lines: kept while the server is away, then delivered once
+/// each, under the id derived from their cursor; the cursor committed is the last entry's.
+#[cfg(unix)]
+#[test]
+fn journal_entries_are_delivered_once_under_their_cursor_ids() {
+    use canhgac_agent::journald::{entry_id, JournalConfig, JournalFollower};
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/journal/journalctl-o-json.jsonl"
+    );
+    let cursors: Vec<String> = std::fs::read_to_string(fixture)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["__CURSOR"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in journalctl printing the recorded entries after --after-cursor.
+    let script = dir.path().join("journalctl");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nafter=\"\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --after-cursor ] && after=\"$2\"; shift; done\n\
+             awk -v c=\"\\\"__CURSOR\\\":\\\"$after\\\"\" 'found {{ print }} index($0, c) {{ found = 1 }}' {fixture}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let state = dir.path().join("journal.json");
+    std::fs::write(
+        &state,
+        serde_json::json!({"version": 1, "cursor": cursors[0]}).to_string(),
+    )
+    .unwrap();
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "").unwrap();
+    let server = Fake(Rc::new(RefCell::new(Server::default())));
+    let config = JournalConfig {
+        journalctl: script,
+        ..JournalConfig::new("agent-7")
+    };
+    let mut agent =
+        open(dir.path(), &log, &server).with_journal(JournalFollower::open(&state, config.clone()).unwrap());
+    for _ in 0..3 {
+        agent.turn().unwrap();
+    }
+    assert!(server.0.borrow().events.is_empty(), "the server is away");
+    server.0.borrow_mut().up = true;
+    for _ in 0..5 {
+        agent.turn().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Delivered after the pause the outage set; turns until the spool is empty.
+    for _ in 0..300 {
+        if server.0.borrow().events.len() == 5 {
+            break;
+        }
+        agent.turn().unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let s = server.0.borrow();
+    let mut ids: Vec<&String> = s.events.keys().collect();
+    ids.sort();
+    let mut expected: Vec<String> = cursors[1..].iter().map(|c| entry_id("agent-7", c)).collect();
+    expected.sort();
+    assert_eq!(ids, expected.iter().collect::<Vec<_>>());
+    assert!(s.events.values().all(|(n, _)| *n == 1));
+    assert!(s
+        .events
+        .values()
+        .any(|(_, e)| e.contains("[journal@32473 unit=\"legacy-app.service\"] binary")));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(saved["cursor"], cursors[5].as_str());
 }

@@ -400,3 +400,90 @@ fn https_with_the_given_certificate_only() {
     });
     m.stop();
 }
+
+/// `--pin sha256:HEX` instead of `--ca`: a wrong fingerprint is refused naming both, the right one enrolls, is kept
+/// in the state, and the running agent delivers its inventory through it.
+#[test]
+fn https_with_a_pinned_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, key.cert.pem()).unwrap();
+    std::fs::write(&key_path, key.key_pair.serialize_pem()).unwrap();
+    // The fingerprint as an operator computes it: SHA-256 of the certificate's DER bytes.
+    let der_path = dir.path().join("cert.der");
+    std::fs::write(&der_path, key.cert.der()).unwrap();
+    let sum = Command::new("sha256sum").arg(&der_path).output().unwrap();
+    let hex = String::from_utf8_lossy(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(hex.len(), 64);
+    let pin = format!("sha256:{hex}");
+    let last = if hex.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("sha256:{}{last}", &hex[..63]);
+
+    let server = support::start_with(
+        &dir.path().join("data"),
+        &[
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            key_path.to_str().unwrap(),
+        ],
+    );
+    let url = server.url.clone();
+    let c = reqwest::blocking::Client::builder()
+        .cookie_store(true)
+        .add_root_certificate(reqwest::Certificate::from_pem(key.cert.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
+    let r: Value = c
+        .post(format!("{url}/api/v1/agents/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"label": "pin"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let token = r["token"].as_str().unwrap().to_string();
+    let mut m = Machine::new(dir.path(), "srv-pin", "02:00:00:00:7e:02");
+    let enroll = |pin: &str| {
+        Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args([
+                "agent", "enroll", "--server", &url, "--token", &token, "--pin", pin,
+            ])
+            .arg("--state-dir")
+            .arg(&m.state)
+            .arg("--root")
+            .arg(&m.root)
+            .output()
+            .unwrap()
+    };
+
+    let out = enroll(&wrong);
+    assert!(!out.status.success(), "a wrong pin was accepted");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "the server's certificate is {pin}, not the pinned {wrong}"
+        )),
+        "{err}"
+    );
+    assert!(!m.state.join("state.json").exists());
+
+    let out = enroll(&pin.to_uppercase().replace("SHA256:", "sha256:"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let state: Value = serde_json::from_slice(&std::fs::read(m.state.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["pin"], pin.as_str());
+    assert!(state["ca_file"].is_null());
+    m.start();
+    wait_for("the inventory over the pinned connection", 60, || {
+        get(&c, &format!("{url}/api/v1/assets?q=srv-pin"), &admin)["total"] == 1
+    });
+    m.stop();
+}

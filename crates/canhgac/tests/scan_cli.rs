@@ -323,3 +323,33 @@ fn scan_quarantines_detections_and_quarantine_restores_them() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn scan_profile_and_nice_arguments_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = dir.path().join("r.yar");
+    std::fs::write(
+        &rule,
+        "rule r { strings: $a = \"CANHGAC-NICE-TEST\" condition: $a }\n",
+    )
+    .expect("rule");
+    std::fs::write(dir.path().join("hit.txt"), b"CANHGAC-NICE-TEST").expect("write");
+    let (dir_s, rule_s) = (dir.path().to_str().expect("utf-8"), rule.to_str().expect("utf-8"));
+    // A lowered priority still finds what it should.
+    let out = scan(&[dir_s, "--rules", rule_s, "--nice", "15", "--threads", "1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Out of range, or an unknown profile: refused before scanning.
+    for args in [
+        vec![dir_s, "--rules", rule_s, "--nice", "25"],
+        vec!["--profile", "everything", "--rules", rule_s],
+        vec!["--rules", rule_s],
+    ] {
+        let out = scan(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}

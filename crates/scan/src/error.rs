@@ -29,6 +29,9 @@ pub enum Error {
         /// What the glob parser said.
         reason: String,
     },
+    /// The scanning threads' priorities could not be set.
+    #[error("scan priorities: {0}")]
+    Budget(crate::budget::BudgetError),
     /// The worker thread pool could not be built.
     #[error("starting {threads} scan threads: {reason}")]
     ThreadPool {

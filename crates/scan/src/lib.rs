@@ -12,6 +12,9 @@
 //! 4. [`quarantine::Quarantine`] moves a detected file into a store folder in a form that neither runs nor
 //!    matches signatures, and gives it back byte-identical with its owner, mode and times.
 //!
+//! [`ScanProfile`] resolves the quick and full scans' roots on the running system; [`Budget`] lowers the
+//! scanning threads' CPU and I/O priority ([`ScanOptions::budget`]).
+//!
 //! ```no_run
 //! use canhgac_scan::{Engine, HashList, RuleSet, ScanOptions};
 //! # fn main() -> Result<(), canhgac_scan::Error> {
@@ -27,18 +30,23 @@
 //! # Ok(()) }
 //! ```
 #![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod archive;
+mod budget;
 mod error;
 mod hashes;
+pub mod profile;
 pub mod quarantine;
 mod report;
 mod rules;
 mod scanner;
 mod walk;
 
+pub use budget::{Budget, BudgetError};
 pub use error::{Error, Result};
 pub use hashes::{HashEntry, HashKind, HashList, RefusedLine};
+pub use profile::{Roots, ScanProfile};
 pub use report::{FileResult, HashHit, RuleMatch, ScanReport, ScanStats, SkipReason, Skipped};
 pub use rules::{is_rule_file, CompileReport, RuleFileError, RuleSet};
 pub use scanner::{ArchiveLimits, Engine, ScanOptions};

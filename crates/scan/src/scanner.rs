@@ -10,6 +10,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::archive;
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::hashes::{HashKind, HashList};
 use crate::report::{FileResult, HashHit, RuleMatch, ScanReport, ScanStats, SkipReason, Skipped};
@@ -55,6 +56,10 @@ pub struct ScanOptions {
     pub archives: ArchiveLimits,
     /// YARA time budget per file.
     pub timeout: Duration,
+    /// CPU and I/O priority of the scanning threads (unchanged by default).
+    pub budget: Budget,
+    /// Do not descend into other file systems mounted below a root (full scans: each mount is its own root).
+    pub one_file_system: bool,
 }
 
 impl Default for ScanOptions {
@@ -66,6 +71,8 @@ impl Default for ScanOptions {
             keep_clean: false,
             archives: ArchiveLimits::default(),
             timeout: Duration::from_secs(60),
+            budget: Budget::default(),
+            one_file_system: false,
         }
     }
 }
@@ -134,8 +141,14 @@ impl Engine {
             threads: opts.threads,
             reason: e.to_string(),
         })?;
+        if !opts.budget.is_unlimited() {
+            // Every worker lowers its own priority before the first file is read.
+            for applied in pool.broadcast(|_| opts.budget.apply_to_current_thread()) {
+                applied.map_err(Error::Budget)?;
+            }
+        }
         let collected = pool.install(|| {
-            Walk::new(roots, &exclusions)
+            Walk::new(roots, &exclusions, opts.one_file_system)
                 .par_bridge()
                 .map_init(
                     || self.new_yara(opts),

@@ -1,4 +1,4 @@
-//! Enumerating the files under the scan roots, with exclusion globs.
+//! Enumerating the files under the scan roots, with exclusion globs, optionally without crossing mounts.
 
 use std::path::{Path, PathBuf};
 
@@ -60,14 +60,16 @@ pub(crate) struct Walk<'a> {
     roots: std::slice::Iter<'a, PathBuf>,
     current: Option<walkdir::IntoIter>,
     exclusions: &'a Exclusions,
+    one_file_system: bool,
 }
 
 impl<'a> Walk<'a> {
-    pub(crate) fn new(roots: &'a [PathBuf], exclusions: &'a Exclusions) -> Self {
+    pub(crate) fn new(roots: &'a [PathBuf], exclusions: &'a Exclusions, one_file_system: bool) -> Self {
         Self {
             roots: roots.iter(),
             current: None,
             exclusions,
+            one_file_system,
         }
     }
 }
@@ -78,7 +80,12 @@ impl Iterator for Walk<'_> {
     fn next(&mut self) -> Option<Entry> {
         loop {
             let Some(current) = self.current.as_mut() else {
-                self.current = Some(WalkDir::new(self.roots.next()?).follow_links(false).into_iter());
+                self.current = Some(
+                    WalkDir::new(self.roots.next()?)
+                        .follow_links(false)
+                        .same_file_system(self.one_file_system)
+                        .into_iter(),
+                );
                 continue;
             };
             let entry = match current.next() {

@@ -1,7 +1,8 @@
 //! `canhgac agent`: the endpoint agent. `enroll` exchanges a one-time enrollment token (created on the console's
 //! `/agents` page or with `POST /api/v1/agents/tokens`) for the agent's credential and writes the state folder;
 //! `run` is the long-running service (see `packaging/canhgac-agent.service`): inventory at start, on change and
-//! daily, heartbeats, followed log files delivered through a disk spool exactly once.
+//! daily, heartbeats, followed log files delivered through a disk spool exactly once. On Windows `service
+//! install|uninstall|run` registers, removes and runs it as a service (compiled only there).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,22 @@ enum AgentCommand {
     Enroll(EnrollArgs),
     /// Run the agent: inventory, heartbeats, log forwarding (keeps spooling while the server is away).
     Run(RunArgs),
+    /// Windows: install or remove the agent as a service, or run as the service control manager starts it.
+    #[cfg(windows)]
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[cfg(windows)]
+#[derive(Debug, clap::Subcommand)]
+enum ServiceCommand {
+    /// Register the `canhgac-agent` service (automatic start, LocalSystem) running `agent service run` with the
+    /// options given here (those of `agent run`).
+    Install(RunArgs),
+    /// Stop and remove the service.
+    Uninstall,
+    /// What the service control manager starts: `agent run` until the service is stopped.
+    Run(RunArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,8 +50,13 @@ struct EnrollArgs {
     #[arg(long, env = "CANHGAC_ENROLL_TOKEN")]
     token: String,
     /// PEM file of the certificate authority (or the server's own certificate) to trust instead of the system's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pin")]
     ca: Option<PathBuf>,
+    /// Accept exactly the server certificate with this SHA-256 fingerprint (`sha256:HEX`, as printed by
+    /// `openssl x509 -noout -fingerprint -sha256`), instead of a certificate authority; kept for every later
+    /// connection.
+    #[arg(long, value_name = "sha256:HEX")]
+    pin: Option<String>,
     /// Where the agent keeps its credential, checkpoints and spool.
     #[arg(long, default_value = "/var/lib/canhgac-agent")]
     state_dir: PathBuf,
@@ -63,6 +85,9 @@ struct RunArgs {
     /// Describe the machine whose root file system is mounted here (the agent in a container) instead of `/`.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Forward the systemd journal (Linux), only these units when any are named; starts at the journal's end.
+    #[arg(long, num_args = 0.., value_name = "UNIT")]
+    journald: Option<Vec<String>>,
     /// Most disk space (MiB) the spool of unsent lines may take while the server is away; beyond it the oldest
     /// lines are dropped and counted.
     #[arg(long, default_value_t = 256)]
@@ -72,14 +97,14 @@ struct RunArgs {
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         AgentCommand::Enroll(a) => {
-            let state = canhgac_agent::enroll(
-                &a.server,
-                &a.token,
-                a.ca.as_deref(),
-                &a.state_dir,
-                a.root.as_deref(),
-            )
-            .with_context(|| format!("enrolling with {}", a.server))?;
+            let trust = match (&a.pin, a.ca.as_deref()) {
+                (Some(pin), _) => canhgac_agent::Trust::Pin(canhgac_agent::Pin::parse(pin)?),
+                (None, Some(ca)) => canhgac_agent::Trust::CaFile(ca),
+                (None, None) => canhgac_agent::Trust::System,
+            };
+            let state =
+                canhgac_agent::enroll_with(&a.server, &a.token, trust, &a.state_dir, a.root.as_deref())
+                    .with_context(|| format!("enrolling with {}", a.server))?;
             println!(
                 "enrolled as agent {} of unit {} ({}); state in {}",
                 state.agent_id,
@@ -90,21 +115,91 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AgentCommand::Run(a) => {
-            let schedule = canhgac_agent::Schedule {
-                poll: Duration::from_millis(a.poll_ms.max(50)),
-                heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
-                inventory_check: Duration::from_secs(a.inventory_secs.max(1)),
-                ..Default::default()
-            };
-            let spool = canhgac_agent::SpoolConfig {
-                max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
-                ..Default::default()
-            };
-            let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
-                .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
-            tracing::info!(files = a.follow.len(), "agent running");
-            agent.run(&|| false).context("agent stopped")?;
+            run_agent(a, &|| false)?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(windows)]
+        AgentCommand::Service(command) => windows_service(command),
     }
+}
+
+/// The agent's loop with the options of `agent run`, until `stop` says so.
+fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
+    let schedule = canhgac_agent::Schedule {
+        poll: Duration::from_millis(a.poll_ms.max(50)),
+        heartbeat: Duration::from_secs(a.heartbeat_secs.max(1)),
+        inventory_check: Duration::from_secs(a.inventory_secs.max(1)),
+        ..Default::default()
+    };
+    let spool = canhgac_agent::SpoolConfig {
+        max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
+        ..Default::default()
+    };
+    let journal_root = a.root.clone();
+    let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
+        .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
+    if let Some(units) = a.journald {
+        #[cfg(unix)]
+        {
+            agent = agent.with_journal(open_journal(&a.state_dir, units, journal_root)?);
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (units, journal_root);
+            anyhow::bail!("--journald: the systemd journal exists on Linux only");
+        }
+    }
+    tracing::info!(files = a.follow.len(), "agent running");
+    agent.run(stop).context("agent stopped")
+}
+
+/// `agent service install|uninstall|run` (Windows).
+#[cfg(windows)]
+fn windows_service(command: ServiceCommand) -> anyhow::Result<ExitCode> {
+    use canhgac_agent::service;
+    match command {
+        ServiceCommand::Install(_) => {
+            // The service starts `canhgac agent service run` with the options given after `install`.
+            let mut arguments: Vec<std::ffi::OsString> = vec!["agent".into(), "service".into(), "run".into()];
+            arguments.extend(std::env::args_os().skip_while(|a| a != "install").skip(1));
+            service::install(arguments).context("installing the service")?;
+            println!(
+                "service {} installed; start it with: sc start {}",
+                service::SERVICE_NAME,
+                service::SERVICE_NAME
+            );
+        }
+        ServiceCommand::Uninstall => {
+            service::uninstall().context("removing the service")?;
+            println!("service {} removed", service::SERVICE_NAME);
+        }
+        ServiceCommand::Run(a) => {
+            let body: service::ServiceBody = Box::new(move |stop: &dyn Fn() -> bool| {
+                run_agent(a, stop).map_err(|e| canhgac_agent::Error::Command {
+                    command: "canhgac agent service run".into(),
+                    message: format!("{e:#}"),
+                })
+            });
+            service::run_as_service(body).context("running as a service")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The journal follower of an enrolled agent (ids carry the agent's id, as its file lines do); the journal of a
+/// machine described with `--root` is read from its `var/log/journal`.
+#[cfg(unix)]
+fn open_journal(
+    state_dir: &std::path::Path,
+    units: Vec<String>,
+    root: Option<PathBuf>,
+) -> anyhow::Result<canhgac_agent::journald::JournalFollower> {
+    use canhgac_agent::journald::{JournalConfig, JournalFollower};
+    let state = canhgac_agent::AgentState::load(state_dir)?;
+    let config = JournalConfig {
+        units,
+        directory: root.map(|r| r.join("var/log/journal")),
+        ..JournalConfig::new(format!("agent-{}", state.agent_id))
+    };
+    JournalFollower::open(state_dir.join("journal.json"), config).context("opening the journal")
 }

@@ -10,15 +10,25 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use canhgac_scan::quarantine::{Entry, Quarantine};
-use canhgac_scan::{Engine, FileResult, HashKind, HashList, RuleSet, ScanOptions, ScanReport, SkipReason};
+use canhgac_scan::{
+    Budget, Engine, FileResult, HashKind, HashList, RuleSet, ScanOptions, ScanProfile, ScanReport, SkipReason,
+};
 use serde_json::json;
 
 /// Scan files and folders with YARA rules and hash lists.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Files and folders to scan (folders recursively; zip archives are opened).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "profile")]
     paths: Vec<PathBuf>,
+    /// Scan the common malware locations and autoruns (quick) or every local disk file system (full) of this
+    /// machine, besides any paths given.
+    #[arg(long, value_parser = ["quick", "full"])]
+    profile: Option<String>,
+    /// Nice value of the scanning threads (-20..19); a positive value also gives them idle disk priority.
+    /// Default: 10 with --profile, unchanged otherwise.
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    nice: Option<i32>,
     /// A YARA rule file or a folder of `.yar`/`.yara` files; repeatable. Files that do not compile are listed
     /// and left out.
     #[arg(long)]
@@ -74,15 +84,38 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             refused.reason
         );
     }
+    let mut roots = args.paths.clone();
+    let mut one_file_system = false;
+    if let Some(profile) = &args.profile {
+        let profile: ScanProfile = profile.parse().map_err(anyhow::Error::msg)?;
+        let resolved = profile.roots();
+        for note in &resolved.notes {
+            eprintln!("scan profile: {note}");
+        }
+        if resolved.paths.is_empty() {
+            anyhow::bail!(
+                "the {} scan profile found nothing to scan on this machine",
+                args.profile.as_deref().unwrap_or_default()
+            );
+        }
+        roots.extend(resolved.paths);
+        one_file_system = resolved.one_file_system;
+    }
+    let nice = args.nice.or(args.profile.is_some().then_some(10));
     let mut opts = ScanOptions {
         threads: args.threads,
+        budget: Budget {
+            nice,
+            idle_io: nice.is_some_and(|n| n > 0),
+        },
+        one_file_system,
         max_size: args.max_size,
         exclude: args.exclude.clone(),
         ..ScanOptions::default()
     };
     opts.archives.enabled = !args.no_archives;
     let engine = Engine::new(rules, hashes);
-    let report = engine.scan_paths(&args.paths, &opts)?;
+    let report = engine.scan_paths(&roots, &opts)?;
     let moves = match &args.quarantine {
         Some(dir) => quarantine_detections(dir, &report)?,
         None => Vec::new(),
@@ -292,9 +325,8 @@ fn containing_file(shown: &str) -> Option<PathBuf> {
         return Some(PathBuf::from(shown));
     }
     shown
-        .match_indices('!')
+        .rmatch_indices('!')
         .map(|(i, _)| &shown[..i])
-        .filter(|prefix| is_file(prefix))
-        .last()
+        .find(|prefix| is_file(prefix))
         .map(PathBuf::from)
 }
