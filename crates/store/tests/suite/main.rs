@@ -13,6 +13,7 @@ mod duty;
 mod events;
 mod org;
 mod rules;
+mod scans;
 mod vuln;
 
 use agents::*;
@@ -23,6 +24,7 @@ use duty::*;
 use events::*;
 use org::*;
 use rules::*;
+use scans::*;
 use vuln::*;
 
 async fn sqlite() -> (Store, tempfile::TempDir) {
@@ -113,7 +115,8 @@ store_suite!(
     national_warnings_import_from_csv,
     real_microsoft_2023_states,
     rules_enabled_per_unit,
-    custom_rules_validated_and_versioned
+    custom_rules_validated_and_versioned,
+    scans_rulesets_tasks_results_coverage
 );
 
 struct World {
