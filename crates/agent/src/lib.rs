@@ -44,6 +44,7 @@ mod fsutil;
 pub mod inventory;
 pub mod run;
 pub mod spool;
+pub mod tasks;
 
 pub use client::{Enrollment, HttpClient, Transport};
 pub use error::{Error, Result};
@@ -51,3 +52,4 @@ pub use follow::{Batch, Checkpoints, FileFollower, FollowConfig, Line};
 pub use inventory::{collect_from, collect_inventory, Inventory, Sources};
 pub use run::{enroll, open_enrolled, Agent, AgentState, RunStats, Schedule};
 pub use spool::{Record, Spool, SpoolConfig, SpoolStats};
+pub use tasks::{ScanConfig, Tasks};

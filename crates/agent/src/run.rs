@@ -186,6 +186,7 @@ pub struct Agent<T: Transport> {
     next_heartbeat: Instant,
     next_send: Instant,
     backoff: Duration,
+    tasks: Option<crate::tasks::Tasks>,
     pub stats: RunStats,
 }
 
@@ -219,6 +220,7 @@ impl<T: Transport> Agent<T> {
             next_heartbeat: now,
             next_send: now,
             backoff: Duration::ZERO,
+            tasks: None,
             stats: RunStats::default(),
         })
     }
@@ -226,6 +228,12 @@ impl<T: Transport> Agent<T> {
     /// Replaces the inventory source (a mounted root, tests).
     pub fn with_inventory(mut self, collect: impl Fn() -> Result<Inventory> + 'static) -> Self {
         self.collect = Box::new(collect);
+        self
+    }
+
+    /// Runs the server's tasks (scans) too.
+    pub fn with_tasks(mut self, tasks: crate::tasks::Tasks) -> Self {
+        self.tasks = Some(tasks);
         self
     }
 
@@ -326,6 +334,11 @@ impl<T: Transport> Agent<T> {
         }
         let more = self.follow()?;
         self.deliver(now)?;
+        if let Some(t) = self.tasks.as_mut() {
+            if let Err(e) = t.turn(now) {
+                tracing::warn!(error = %e, "running tasks failed");
+            }
+        }
         Ok(more)
     }
 
