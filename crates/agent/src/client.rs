@@ -149,6 +149,19 @@ impl HttpClient {
         })
     }
 
+    /// POSTs the JSON `body` to `path` with the agent's credential and returns the answer's bytes (2xx only).
+    pub fn post_json(&self, path: &str, credential: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+        let req = self
+            .post(path, credential)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let resp = self.send(path, req)?;
+        resp.bytes().map(|b| b.to_vec()).map_err(|e| Error::Unreachable {
+            url: format!("{}{path}", self.base),
+            message: format!("reading the answer: {}", error_chain(&e)),
+        })
+    }
+
     fn post(&self, path: &str, credential: &str) -> reqwest::blocking::RequestBuilder {
         self.http
             .post(format!("{}{path}", self.base))

@@ -50,6 +50,7 @@ pub mod run;
 #[cfg(windows)]
 pub mod service;
 pub mod spool;
+pub mod tasks;
 
 pub use client::{Enrollment, HttpClient, Pin, Transport, Trust};
 pub use error::{Error, Result};
@@ -57,3 +58,4 @@ pub use follow::{Batch, Checkpoints, FileFollower, FollowConfig, Line};
 pub use inventory::{collect_from, collect_inventory, Inventory, Sources};
 pub use run::{enroll, enroll_with, open_enrolled, Agent, AgentState, RunStats, Schedule};
 pub use spool::{Record, Spool, SpoolConfig, SpoolStats};
+pub use tasks::{ScanConfig, Tasks};

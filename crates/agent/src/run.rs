@@ -216,6 +216,7 @@ pub struct Agent<T: Transport> {
     next_heartbeat: Instant,
     next_send: Instant,
     backoff: Duration,
+    tasks: Option<crate::tasks::Tasks>,
     pub stats: RunStats,
 }
 
@@ -251,6 +252,7 @@ impl<T: Transport> Agent<T> {
             next_heartbeat: now,
             next_send: now,
             backoff: Duration::ZERO,
+            tasks: None,
             stats: RunStats::default(),
         })
     }
@@ -265,6 +267,12 @@ impl<T: Transport> Agent<T> {
     #[cfg(unix)]
     pub fn with_journal(mut self, journal: crate::journald::JournalFollower) -> Self {
         self.journal = Some(journal);
+        self
+    }
+
+    /// Runs the server's tasks (scans) too.
+    pub fn with_tasks(mut self, tasks: crate::tasks::Tasks) -> Self {
+        self.tasks = Some(tasks);
         self
     }
 
@@ -401,6 +409,11 @@ impl<T: Transport> Agent<T> {
         #[cfg(unix)]
         let more = self.follow_journal()? || more;
         self.deliver(now)?;
+        if let Some(t) = self.tasks.as_mut() {
+            if let Err(e) = t.turn(now) {
+                tracing::warn!(error = %e, "running tasks failed");
+            }
+        }
         Ok(more)
     }
 

@@ -13,6 +13,7 @@ mod alert;
 mod asset;
 mod org;
 pub mod roster;
+pub mod scan;
 mod validate;
 
 pub use actor::{Actor, Permission, Role, Scope};

@@ -27,6 +27,7 @@ pub mod import;
 pub mod knowledge;
 pub mod pages;
 pub mod routes;
+pub mod scanrules;
 mod view;
 
 use std::sync::Arc;

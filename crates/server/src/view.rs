@@ -51,6 +51,9 @@ pub const TEMPLATES: &[(&str, &str)] = templates!(
     "vuln_host.html",
     "vuln_finding.html",
     "rules.html",
+    "scan.html",
+    "scan_detections.html",
+    "scan_coverage.html",
 );
 
 /// The template environment.

@@ -317,7 +317,10 @@ async fn no_route_leaks_or_changes_another_units_data() {
         )
         .await
         .unwrap();
-    assert_eq!(b_alerts.total, 1, "no alert was reported into B");
+    assert_eq!(
+        b_alerts.total, 2,
+        "no alert was reported into B (its own and its scan detection's)"
+    );
     assert_eq!(
         w.store.contacts().await.unwrap().len(),
         3,
@@ -386,6 +389,20 @@ async fn no_route_leaks_or_changes_another_units_data() {
         [(Some(UnitId(w.unit_b)), "SECRETB-RULE".to_string(), false)],
         "no rule was switched for B or the network"
     );
+    assert_eq!(
+        w.store.scan_tasks(&admin, None, 100).await.unwrap().len(),
+        1,
+        "no scan task was created by an outsider"
+    );
+    assert!(
+        w.store.scan_schedules(&admin).await.unwrap().is_empty(),
+        "no nightly scan was set by an outsider"
+    );
+    assert_eq!(
+        w.store.rulesets(&admin).await.unwrap().len(),
+        1,
+        "no scan rule set was published by an outsider"
+    );
     eprintln!("checked {checked} requests");
 }
 
@@ -421,6 +438,11 @@ async fn the_department_sees_every_unit_and_each_page_renders() {
             "/rules",
             "/api/v1/rules/settings",
             "/api/v1/rules/custom",
+            "/scan",
+            "/scan/detections",
+            "/api/v1/scan/detections",
+            "/api/v1/scan/tasks",
+            "/api/v1/scan/rulesets",
         ]
         .contains(&path.as_str())
         {

@@ -24,6 +24,7 @@ mod notify;
 mod password;
 mod raise;
 mod rules;
+mod scans;
 mod sessions;
 mod units;
 mod users;
@@ -51,6 +52,10 @@ pub use events::{
 pub use notify::{Delivery, DueNotification, NotificationLog, NotifyKind, NotifySettings, Recipient};
 pub use password::secret as new_secret;
 pub use rules::{check_rule_text, CustomRule, RuleSetting, MAX_RULE_TEXT};
+pub use scans::{
+    sha256_hex, BotnetHostScan, Coverage, CoverageRow, HostRef, LeftOut, NewScanTasks, RuleSetUpload,
+    RuleSetVersion, ScanDetection, ScanSchedule, ScanTarget, ScanTask, TaskRecorded, TasksCreated,
+};
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
 pub use vuln::{

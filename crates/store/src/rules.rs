@@ -50,7 +50,7 @@ fn invalid(field: &str, code: &str) -> StoreError {
 }
 
 /// May `actor` change rules for `unit` (`None`: the whole network)?
-fn may_change(actor: &Actor, unit: Option<UnitId>) -> bool {
+pub(crate) fn may_change(actor: &Actor, unit: Option<UnitId>) -> bool {
     match unit {
         None => actor.is_dept_admin(),
         Some(u) => actor.allows(Permission::AdministerUnit, u),
@@ -58,7 +58,7 @@ fn may_change(actor: &Actor, unit: Option<UnitId>) -> bool {
 }
 
 /// May `actor` see rules kept for `unit`? Network-wide rows are visible to every unit.
-fn may_see(actor: &Actor, unit: Option<UnitId>) -> bool {
+pub(crate) fn may_see(actor: &Actor, unit: Option<UnitId>) -> bool {
     match (actor.scope(), unit) {
         (Scope::Nothing, _) => false,
         (_, None) => true,
@@ -67,7 +67,7 @@ fn may_see(actor: &Actor, unit: Option<UnitId>) -> bool {
 }
 
 /// The scope filter for a table with a nullable `unit_id`: the whole network's rows and the actor's units'.
-fn scope_sql(actor: &Actor) -> Option<String> {
+pub(crate) fn scope_sql(actor: &Actor) -> Option<String> {
     match actor.scope() {
         Scope::All => Some("1 = 1".into()),
         Scope::Unit(u) => Some(format!("(unit_id IS NULL OR unit_id = {})", u.0)),
@@ -108,11 +108,11 @@ pub fn check_rule_text(name: &str, text: &str) -> Result<i64> {
     Ok(loaded as i64)
 }
 
-fn unit_of(r: &AnyRow) -> Result<Option<UnitId>> {
+pub(crate) fn unit_of(r: &AnyRow) -> Result<Option<UnitId>> {
     Ok(r.try_get::<Option<i64>, _>("unit_id")?.map(UnitId))
 }
 
-fn user_of(r: &AnyRow, col: &str) -> Result<Option<UserId>> {
+pub(crate) fn user_of(r: &AnyRow, col: &str) -> Result<Option<UserId>> {
     Ok(r.try_get::<Option<i64>, _>(col)?.map(UserId))
 }
 
@@ -142,14 +142,14 @@ fn custom_row(r: &AnyRow) -> Result<CustomRule> {
 }
 
 /// `unit_id IS NULL` or `unit_id = <id>`: the unit is an id, never text from a person.
-fn unit_eq(unit: Option<UnitId>) -> String {
+pub(crate) fn unit_eq(unit: Option<UnitId>) -> String {
     match unit {
         None => "unit_id IS NULL".into(),
         Some(u) => format!("unit_id = {}", u.0),
     }
 }
 
-async fn check_unit(w: &mut WriteTx<'_>, unit: Option<UnitId>) -> Result<()> {
+pub(crate) async fn check_unit(w: &mut WriteTx<'_>, unit: Option<UnitId>) -> Result<()> {
     if let Some(u) = unit {
         sqlx::query("SELECT id FROM units WHERE id = $1")
             .bind(u.0)

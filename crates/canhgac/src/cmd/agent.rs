@@ -1,7 +1,8 @@
 //! `canhgac agent`: the endpoint agent. `enroll` exchanges a one-time enrollment token (created on the console's
 //! `/agents` page or with `POST /api/v1/agents/tokens`) for the agent's credential and writes the state folder;
 //! `run` is the long-running service (see `packaging/canhgac-agent.service`): inventory at start, on change and
-//! daily, heartbeats, followed log files delivered through a disk spool exactly once. On Windows `service
+//! daily, heartbeats, followed log files and the systemd journal delivered through a disk spool exactly once, and
+//! the server's scan tasks (rule bundle by digest, results spooled until recorded). On Windows `service
 //! install|uninstall|run` registers, removes and runs it as a service (compiled only there).
 
 use std::path::PathBuf;
@@ -92,6 +93,18 @@ struct RunArgs {
     /// lines are dropped and counted.
     #[arg(long, default_value_t = 256)]
     spool_max_mb: u64,
+    /// A folder a full scan covers (repeatable); by default the machine's root (`--root`, else `/`).
+    #[arg(long)]
+    scan_root: Vec<PathBuf>,
+    /// Scan worker threads when the task does not say.
+    #[arg(long, default_value_t = 2)]
+    scan_threads: usize,
+    /// Files larger than this (MiB) are not scanned (they are reported).
+    #[arg(long, default_value_t = 100)]
+    scan_max_mb: u64,
+    /// Seconds between checks for new tasks from the server.
+    #[arg(long, default_value_t = 60)]
+    task_secs: u64,
 }
 
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
@@ -135,9 +148,18 @@ fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
         max_total_bytes: a.spool_max_mb.max(16).saturating_mul(1 << 20),
         ..Default::default()
     };
+    let mut scan = canhgac_agent::ScanConfig::for_root(a.root.as_deref(), a.scan_threads);
+    if !a.scan_root.is_empty() {
+        scan.full_roots = a.scan_root.clone();
+    }
+    scan.max_size = a.scan_max_mb.max(1).saturating_mul(1 << 20);
+    let tasks =
+        canhgac_agent::tasks::open_enrolled(&a.state_dir, scan, Duration::from_secs(a.task_secs.max(1)))
+            .with_context(|| format!("opening the task state in {}", a.state_dir.display()))?;
     let journal_root = a.root.clone();
     let mut agent = canhgac_agent::open_enrolled(&a.state_dir, &a.follow, spool, schedule, a.root)
-        .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?;
+        .with_context(|| format!("opening the agent state in {}", a.state_dir.display()))?
+        .with_tasks(tasks);
     if let Some(units) = a.journald {
         #[cfg(unix)]
         {

@@ -209,6 +209,7 @@ async fn serve(s: Settings) -> anyhow::Result<()> {
     let ingest = start_ingest(&s, store.clone()).await?;
     spawn_retention(store.clone(), s.retention_days);
     spawn_agent_watch(store.clone());
+    spawn_scan_schedule(store.clone());
     let state = canhgac_server::AppState::new(store.clone(), s.tls.is_some())?.with_ingest(ingest);
     start_notifier(&s, &state, store)?;
     let app = canhgac_server::app(state);
@@ -334,6 +335,22 @@ fn spawn_agent_watch(store: canhgac_store::Store) {
                 }
                 Err(e) => tracing::error!(error = %e, "checking for silent agents failed"),
             }
+        }
+    });
+}
+
+/// Creates the nightly scan tasks whose hour has come (checked every minute).
+fn spawn_scan_schedule(store: canhgac_store::Store) {
+    tokio::spawn(async move {
+        loop {
+            match store.run_scan_schedules(canhgac_store::now_ms()).await {
+                Ok(created) if !created.is_empty() => {
+                    tracing::info!(tasks = created.len(), "nightly scan tasks created");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "creating nightly scan tasks failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     });
 }

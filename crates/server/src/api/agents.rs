@@ -26,7 +26,7 @@ fn unauthorized(what: &str) -> ApiError {
 }
 
 /// The enrolled, unrevoked agent whose credential is the request's bearer token.
-async fn agent_of(state: &AppState, headers: &HeaderMap) -> Result<Agent, ApiError> {
+pub(crate) async fn agent_of(state: &AppState, headers: &HeaderMap) -> Result<Agent, ApiError> {
     let credential = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -11,6 +11,7 @@ pub mod events;
 pub mod misc;
 pub mod openapi;
 pub mod rules;
+pub mod scans;
 pub mod units;
 pub mod users;
 pub mod vulnerabilities;

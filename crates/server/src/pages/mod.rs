@@ -14,6 +14,7 @@ pub mod events;
 pub mod login;
 pub mod misc;
 pub mod rules;
+pub mod scans;
 pub mod units;
 pub mod users;
 pub mod vuln_export;

@@ -510,6 +510,92 @@ pub(super) fn api(t: Table) -> Table {
         "Revoke an agent",
         api::agents::revoke,
     )
+    .add(
+        "POST",
+        "/api/v1/agent/scan/tasks",
+        Token,
+        "The calling agent's waiting tasks (agent credential as bearer)",
+        api::scans::agent_tasks,
+    )
+    .add(
+        "POST",
+        "/api/v1/agent/scan/bundle",
+        Token,
+        "The calling agent's rule bundle by digest (agent credential as bearer)",
+        api::scans::agent_bundle,
+    )
+    .add(
+        "POST",
+        "/api/v1/agent/scan/tasks/{id}/start",
+        Token,
+        "An agent started its task (agent credential as bearer)",
+        api::scans::agent_start,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/agent/scan/tasks/{id}/result",
+        Token,
+        "An agent's task result, recorded once (agent credential as bearer)",
+        api::scans::agent_result,
+        UPLOAD_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/scan/rulesets",
+        Token,
+        "Scan rule set versions",
+        api::scans::rulesets,
+    )
+    .add_limited(
+        "POST",
+        "/api/v1/scan/rulesets",
+        Token,
+        "Publish a scan rule set version (YARA file, hash list or zip as the body)",
+        api::scans::upload,
+        LIST_LIMIT,
+    )
+    .add(
+        "GET",
+        "/api/v1/scan/tasks",
+        Token,
+        "Scan tasks",
+        api::scans::tasks,
+    )
+    .add(
+        "POST",
+        "/api/v1/scan/tasks",
+        Token,
+        "Create scan tasks (host, tag, unit, botnet queue)",
+        api::scans::create_tasks,
+    )
+    .add(
+        "GET",
+        "/api/v1/scan/schedules",
+        Token,
+        "Nightly scan schedules",
+        api::scans::schedules,
+    )
+    .add(
+        "POST",
+        "/api/v1/scan/schedules",
+        Token,
+        "Set a unit's nightly scan",
+        api::scans::set_schedule,
+    )
+    .add(
+        "GET",
+        "/api/v1/scan/detections",
+        Token,
+        "Files found by scans",
+        api::scans::detections,
+    )
+    .add(
+        "GET",
+        "/api/v1/scan/coverage",
+        Token,
+        "Scan coverage per unit and for the Department",
+        api::scans::coverage,
+    )
     .add_limited(
         "POST",
         "/api/v1/vulnerabilities/advisories",

@@ -415,6 +415,49 @@ pub(super) fn console(t: Table) -> Table {
     )
     .add(
         "GET",
+        "/scan",
+        Session,
+        "Scan rule sets, tasks and schedules",
+        pages::scans::index,
+    )
+    .add_limited(
+        "POST",
+        "/scan/rulesets",
+        Session,
+        "Publish a scan rule set version",
+        pages::scans::upload,
+        LIST_LIMIT,
+    )
+    .add(
+        "POST",
+        "/scan/tasks",
+        Session,
+        "Create scan tasks",
+        pages::scans::create_tasks,
+    )
+    .add(
+        "POST",
+        "/scan/schedules",
+        Session,
+        "Set a unit's nightly scan",
+        pages::scans::set_schedule,
+    )
+    .add(
+        "GET",
+        "/scan/detections",
+        Session,
+        "Files found by scans",
+        pages::scans::detections,
+    )
+    .add(
+        "GET",
+        "/scan/coverage",
+        Session,
+        "Scan coverage",
+        pages::scans::coverage,
+    )
+    .add(
+        "GET",
         "/vulnerabilities",
         Session,
         "Vulnerability views, advisory feeds",

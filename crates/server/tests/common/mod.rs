@@ -385,6 +385,56 @@ pub async fn world() -> World {
         .set_rule_enabled(&admin, Some(unit_b), "SECRETB-RULE", false, "SECRETB reason")
         .await
         .unwrap();
+    // B's scan rule set, a scan task of B's agent and the file it found.
+    store
+        .publish_ruleset(
+            &admin,
+            Some(unit_b),
+            &canhgac_store::RuleSetUpload {
+                file_name: "SECRETB.yar".into(),
+                note: String::new(),
+                bundle: canhgac_model::scan::RuleBundle {
+                    yara: vec![canhgac_model::scan::BundleFile {
+                        name: "SECRETB.yar".into(),
+                        text: "rule secretb { condition: true }".into(),
+                    }],
+                    ..Default::default()
+                },
+                yara_rules: 1,
+                hash_entries: 0,
+                left_out: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create_scan_tasks(
+            &admin,
+            &canhgac_store::NewScanTasks {
+                unit: unit_b,
+                target: canhgac_store::ScanTarget::Unit,
+                profile: canhgac_model::scan::ScanProfile::Full,
+                threads: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let b_agent = store.agent(&admin, agent_b).await.unwrap();
+    let b_task = store.agent_tasks(&b_agent).await.unwrap()[0].id;
+    let found = canhgac_model::scan::FoundFile {
+        path: "/srv/SECRETB/evil.bin".into(),
+        sha256: "00".repeat(32),
+        size: 1,
+        mtime: None,
+        mode: None,
+        rules: vec!["SECRETB.yar:secretb".into()],
+        hash_lists: Vec::new(),
+    };
+    let result: canhgac_model::scan::TaskResult = serde_json::from_value(serde_json::json!({
+        "task_id": b_task, "outcome": "done", "found": [found],
+    }))
+    .unwrap();
+    store.record_task_result(&b_agent, &result).await.unwrap();
     let state = AppState::new(store.clone(), false).unwrap();
     let knowledge = state.knowledge.clone();
     let router = app(state);

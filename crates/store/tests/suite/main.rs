@@ -13,6 +13,7 @@ mod duty;
 mod events;
 mod org;
 mod rules;
+mod scans;
 mod vuln;
 mod vuln_linux;
 
@@ -24,6 +25,7 @@ use duty::*;
 use events::*;
 use org::*;
 use rules::*;
+use scans::*;
 use vuln::*;
 use vuln_linux::*;
 
@@ -116,7 +118,8 @@ store_suite!(
     real_microsoft_2023_states,
     linux_agent_inventories_to_findings,
     rules_enabled_per_unit,
-    custom_rules_validated_and_versioned
+    custom_rules_validated_and_versioned,
+    scans_rulesets_tasks_results_coverage
 );
 
 struct World {

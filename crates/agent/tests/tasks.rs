@@ -1,0 +1,214 @@
+//! The task runner against a server stand-in: it fetches its tasks, downloads the bundle the task names and checks
+//! its digest, scans, and keeps the result in its spool while the server is away (also across a restart of the
+//! agent), delivering it once the server is back; a bundle that does not compile is refused and the previous one
+//! used, with the reason in the result.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use canhgac_agent::tasks::{bundle::sha256_hex, ScanConfig, TaskTransport, Tasks};
+use canhgac_agent::{Error, Result};
+use canhgac_model::scan::{
+    AgentTask, BundleFile, RuleBundle, ScanProfile, TaskKind, TaskOutcome, TaskResult,
+};
+
+#[derive(Default)]
+struct Server {
+    up: bool,
+    tasks: Vec<AgentTask>,
+    bundles: HashMap<String, Vec<u8>>,
+    /// task id → results received
+    results: HashMap<i64, Vec<TaskResult>>,
+    started: Vec<i64>,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<Server>>);
+
+impl TaskTransport for Fake {
+    fn call(&self, path: &str, credential: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+        assert_eq!(credential, "cga_test");
+        let mut s = self.0.lock().unwrap();
+        if !s.up {
+            return Err(Error::Unreachable {
+                url: path.into(),
+                message: "connection refused".into(),
+            });
+        }
+        if path == "/api/v1/agent/scan/tasks" {
+            let tasks = std::mem::take(&mut s.tasks);
+            return Ok(serde_json::to_vec(&tasks).unwrap());
+        }
+        if path == "/api/v1/agent/scan/bundle" {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let digest = v["digest"].as_str().unwrap();
+            return s.bundles.get(digest).cloned().ok_or(Error::Refused {
+                url: path.into(),
+                status: 404,
+                message: "no such bundle".into(),
+            });
+        }
+        let id: i64 = path.split('/').nth(6).unwrap().parse().unwrap();
+        if path.ends_with("/start") {
+            s.started.push(id);
+        } else {
+            let r: TaskResult = serde_json::from_slice(&body).unwrap();
+            s.results.entry(id).or_default().push(r);
+        }
+        Ok(b"{}".to_vec())
+    }
+}
+
+fn bundle(rule: &str, hashes: &str) -> Vec<u8> {
+    RuleBundle {
+        yara: vec![BundleFile {
+            name: "department/v1/planted.yar".into(),
+            text: rule.into(),
+        }],
+        hashes: vec![BundleFile {
+            name: "department/v1/own.txt".into(),
+            text: hashes.into(),
+        }],
+        ..Default::default()
+    }
+    .to_bytes()
+}
+
+fn task(id: i64, digest: &str) -> AgentTask {
+    AgentTask {
+        id,
+        kind: TaskKind::Scan,
+        profile: ScanProfile::Full,
+        threads: 1,
+        bundle_digest: Some(digest.into()),
+        path: None,
+        sha256: None,
+    }
+}
+
+fn open(state: &Path, fake: &Fake, root: &Path) -> Tasks {
+    let config = ScanConfig::for_root(Some(root), 1);
+    Tasks::open(
+        state,
+        "cga_test",
+        Arc::new(fake.clone()),
+        config,
+        Duration::from_millis(10),
+    )
+    .unwrap()
+}
+
+/// Turns until `done` or 20 seconds pass.
+fn drive(tasks: &mut Tasks, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out");
+        tasks.turn(Instant::now()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn scans_report_once_across_an_outage_and_a_refused_bundle_keeps_the_previous() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    std::fs::write(root.join("tmp/a.txt"), b"hello q7w8e9r0 world").unwrap();
+    let planted = b"these exact bytes".to_vec();
+    std::fs::write(root.join("tmp/b.bin"), &planted).unwrap();
+    std::fs::write(root.join("tmp/clean.txt"), b"nothing here").unwrap();
+    let state = dir.path().join("state");
+
+    let good = bundle(
+        "rule planted { strings: $a = \"q7w8e9r0\" condition: $a }",
+        &format!("{};planted\n", sha256_hex(&planted)),
+    );
+    let good_digest = sha256_hex(&good);
+    let fake = Fake::default();
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.up = true;
+        s.bundles.insert(good_digest.clone(), good);
+        s.tasks.push(task(1, &good_digest));
+    }
+    let mut tasks = open(&state, &fake, &root);
+    drive(&mut tasks, || fake.0.lock().unwrap().results.contains_key(&1));
+    {
+        let s = fake.0.lock().unwrap();
+        assert_eq!(s.started, [1]);
+        let r = &s.results[&1][0];
+        assert_eq!(r.outcome, TaskOutcome::Done, "{r:?}");
+        assert_eq!(r.bundle_digest.as_deref(), Some(good_digest.as_str()));
+        assert_eq!(r.scanned, 3);
+        let mut found: Vec<(String, Vec<String>, Vec<String>)> = r
+            .found
+            .iter()
+            .map(|f| {
+                (
+                    f.path.rsplit('/').next().unwrap().to_string(),
+                    f.rules.clone(),
+                    f.hash_lists.clone(),
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (
+                    "a.txt".into(),
+                    vec!["department/v1/planted.yar:planted".to_string()],
+                    vec![]
+                ),
+                ("b.bin".into(), vec![], vec!["department/v1/own.txt".to_string()]),
+            ]
+        );
+        assert!(r.found.iter().all(|f| f.mtime.is_some() && f.mode.is_some()));
+    }
+
+    // A bundle with the right digest that does not compile: refused, the previous one scans; the server is away
+    // when the result is ready, and the agent restarts meanwhile.
+    let bad = bundle("rule broken { condition: nosuch }", "");
+    let bad_digest = sha256_hex(&bad);
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.bundles.insert(bad_digest.clone(), bad);
+        s.tasks.push(task(2, &bad_digest));
+    }
+    drive(&mut tasks, || fake.0.lock().unwrap().started.contains(&2));
+    fake.0.lock().unwrap().up = false;
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(2) && tasks.busy() {
+        tasks.turn(Instant::now()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Let it try to deliver while the server is down.
+    for _ in 0..20 {
+        tasks.turn(Instant::now()).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!fake.0.lock().unwrap().results.contains_key(&2));
+    drop(tasks);
+    let mut tasks = open(&state, &fake, &root);
+    fake.0.lock().unwrap().up = true;
+    drive(&mut tasks, || fake.0.lock().unwrap().results.contains_key(&2));
+    for _ in 0..20 {
+        tasks.turn(Instant::now()).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let s = fake.0.lock().unwrap();
+    assert_eq!(s.results[&2].len(), 1, "delivered once");
+    assert_eq!(s.results[&1].len(), 1, "the first result was not sent again");
+    let r = &s.results[&2][0];
+    assert_eq!(r.outcome, TaskOutcome::Done);
+    assert_eq!(
+        r.bundle_digest.as_deref(),
+        Some(good_digest.as_str()),
+        "the previous bundle scanned"
+    );
+    let err = r.bundle_error.as_deref().unwrap();
+    assert!(err.contains("planted.yar:1") && err.contains("nosuch"), "{err}");
+    assert_eq!(r.found.len(), 2);
+}
