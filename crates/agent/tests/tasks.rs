@@ -212,3 +212,95 @@ fn scans_report_once_across_an_outage_and_a_refused_bundle_keeps_the_previous() 
     assert!(err.contains("planted.yar:1") && err.contains("nosuch"), "{err}");
     assert_eq!(r.found.len(), 2);
 }
+
+fn file_task(id: i64, kind: TaskKind, path: &Path, sha256: &str) -> AgentTask {
+    AgentTask {
+        id,
+        kind,
+        profile: ScanProfile::Quick,
+        threads: 0,
+        bundle_digest: None,
+        path: Some(path.to_string_lossy().into_owned()),
+        sha256: Some(sha256.into()),
+    }
+}
+
+/// Runs `task` and returns its result.
+fn run_one(tasks: &mut Tasks, fake: &Fake, task: AgentTask) -> TaskResult {
+    let id = task.id;
+    fake.0.lock().unwrap().tasks.push(task);
+    drive(tasks, || fake.0.lock().unwrap().results.contains_key(&id));
+    fake.0.lock().unwrap().results[&id][0].clone()
+}
+
+#[cfg(unix)]
+#[test]
+fn quarantine_restore_and_delete_a_detected_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let file = root.join("evil.bin");
+    let content = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$ not really eicar".to_vec();
+    std::fs::write(&file, &content).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mtime = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let sha = sha256_hex(&content);
+    let state = dir.path().join("state");
+    let fake = Fake::default();
+    fake.0.lock().unwrap().up = true;
+    let mut tasks = open(&state, &fake, &root);
+
+    // A SHA-256 that is not the file's: refused, the file stays.
+    let r = run_one(
+        &mut tasks,
+        &fake,
+        file_task(1, TaskKind::Quarantine, &file, &"0".repeat(64)),
+    );
+    assert_eq!(r.outcome, TaskOutcome::Failed);
+    assert!(r.message.contains("not 0000"), "{}", r.message);
+    assert!(file.exists());
+
+    let r = run_one(&mut tasks, &fake, file_task(2, TaskKind::Quarantine, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Done, "{}", r.message);
+    assert!(!file.exists(), "moved into quarantine");
+    let entry = r.action["entry"].as_str().unwrap().to_string();
+    assert_eq!(entry.len(), 32);
+    assert_eq!(r.action["sha256"], sha.as_str());
+    assert!(state.join("quarantine").join(format!("{entry}.bin")).exists());
+
+    let r = run_one(&mut tasks, &fake, file_task(3, TaskKind::Restore, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Done, "{}", r.message);
+    assert_eq!(r.action["entry"], entry.as_str());
+    assert_eq!(std::fs::read(&file).unwrap(), content, "byte-identical");
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(meta.modified().unwrap(), mtime);
+    assert!(!state.join("quarantine").join(format!("{entry}.bin")).exists());
+
+    // Quarantined again, then another file takes its place: the restore does not overwrite it.
+    let r = run_one(&mut tasks, &fake, file_task(4, TaskKind::Quarantine, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Done, "{}", r.message);
+    let second = r.action["entry"].as_str().unwrap().to_string();
+    std::fs::write(&file, b"someone else's file").unwrap();
+    let r = run_one(&mut tasks, &fake, file_task(5, TaskKind::Restore, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Failed);
+    assert!(r.message.contains("already exists"), "{}", r.message);
+    assert_eq!(std::fs::read(&file).unwrap(), b"someone else's file");
+
+    // Delete removes the quarantined copy for good; a second restore finds nothing.
+    let r = run_one(&mut tasks, &fake, file_task(6, TaskKind::Delete, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Done, "{}", r.message);
+    assert_eq!(r.action["entry"], second.as_str());
+    assert!(!state.join("quarantine").join(format!("{second}.json")).exists());
+    std::fs::remove_file(&file).unwrap();
+    let r = run_one(&mut tasks, &fake, file_task(7, TaskKind::Restore, &file, &sha));
+    assert_eq!(r.outcome, TaskOutcome::Failed);
+    assert!(r.message.contains("no quarantined copy"), "{}", r.message);
+}

@@ -4,9 +4,10 @@
 //! result survives an outage or a restart; new tasks are fetched only once every result has been delivered.
 //!
 //! A scan task names the rule bundle to use by its SHA-256 (see [`bundle`]); quarantine, restore and delete tasks
-//! are refused by this version of the agent (their result says so).
+//! act on a detection's file with the quarantine store `quarantine/` in the state folder (see [`quarantine`]).
 
 pub mod bundle;
+pub mod quarantine;
 pub mod scan;
 
 use std::collections::VecDeque;
@@ -54,6 +55,7 @@ pub struct Tasks {
     config: Arc<ScanConfig>,
     bundles: Option<BundleCache>,
     bundle_dir: std::path::PathBuf,
+    quarantine_dir: Arc<Path>,
     results: Spool,
     queue: VecDeque<AgentTask>,
     running: Option<Running>,
@@ -88,6 +90,7 @@ fn execute(
     transport: &dyn TaskTransport,
     credential: &str,
     config: &ScanConfig,
+    quarantine_dir: &Path,
 ) -> TaskResult {
     let mut result = result_for(task);
     match task.kind {
@@ -110,7 +113,7 @@ fn execute(
             }
         }
         TaskKind::Quarantine | TaskKind::Restore | TaskKind::Delete => {
-            result.message = format!("{} is not available in this agent version", task.kind.as_str());
+            quarantine::run(task, quarantine_dir, &mut result);
         }
     }
     result
@@ -133,6 +136,7 @@ impl Tasks {
             config: Arc::new(config),
             bundles: Some(BundleCache::open(state_dir.join("bundle"))),
             bundle_dir: state_dir.join("bundle"),
+            quarantine_dir: state_dir.join("quarantine").into(),
             results,
             queue: VecDeque::new(),
             running: None,
@@ -266,9 +270,17 @@ impl Tasks {
         let transport = self.transport.clone();
         let credential = self.credential.clone();
         let config = self.config.clone();
+        let quarantine_dir = self.quarantine_dir.clone();
         let task_id = task.id;
         let handle = std::thread::spawn(move || {
-            let result = execute(&task, &mut cache, transport.as_ref(), &credential, &config);
+            let result = execute(
+                &task,
+                &mut cache,
+                transport.as_ref(),
+                &credential,
+                &config,
+                &quarantine_dir,
+            );
             (cache, result)
         });
         self.running = Some(Running { task_id, handle });
