@@ -5,7 +5,9 @@
 //! per agent finds the EICAR test file (assembled here, never stored) by the real rule `MALW_Eicar.yar` and the
 //! planted file by its hash; one agent cannot read one of its files (its process runs without the capability to
 //! override file permissions): reported, and the scan goes on. The files found reach the API and the console as
-//! detections and alerts, and the coverage numbers equal those computed here from the tasks and assets.
+//! detections and alerts, and the coverage numbers equal those computed here from the tasks and assets. Then EICAR
+//! is quarantined on one machine by the API (gone from its disk, the detection quarantined) and restored (the same
+//! bytes, mode and modification time).
 
 mod support;
 
@@ -533,6 +535,83 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
         page.contains("1/2 (50.0 %)") && page.contains("ws-no-agent"),
         "coverage page"
     );
+
+    // Quarantine EICAR on m1 by the API: the file leaves the disk and the detection shows quarantined; restore
+    // gives it back byte-identical with its mode and modification time.
+    let on_disk = m1.root.join("tmp/eicar.com");
+    let before = std::fs::metadata(&on_disk).unwrap();
+    let e1_id = e1["id"].as_i64().unwrap();
+    let detection = |id: i64| -> Value {
+        get(&format!("/api/v1/scan/detections?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let act = |action: &str| -> Value {
+        let r = c
+            .post(format!("{url}/api/v1/scan/detections/{e1_id}/{action}"))
+            .bearer_auth(&admin)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "{action}");
+        r.json().unwrap()
+    };
+    let task_state = |id: i64| -> Value {
+        get(&format!("/api/v1/scan/tasks?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let q = act("quarantine");
+    assert_eq!(
+        (q["kind"].as_str(), q["detection_id"].as_i64()),
+        (Some("quarantine"), Some(e1_id))
+    );
+    let q_id = q["id"].as_i64().unwrap();
+    wait_for("the quarantine task", 60, || {
+        let t = task_state(q_id);
+        t["state"] == "done" || t["state"] == "failed"
+    });
+    let t = task_state(q_id);
+    assert_eq!(t["state"], "done", "{t}");
+    let entry = t["action"]["entry"].as_str().unwrap().to_string();
+    assert_eq!(t["action"]["sha256"], sha256(&eicar));
+    assert!(!on_disk.exists(), "the EICAR file left the disk");
+    assert!(m1.state.join("quarantine").join(format!("{entry}.bin")).exists());
+    assert_eq!(detection(e1_id)["state"], "quarantined");
+    // A second quarantine is refused while the file is quarantined.
+    let r = c
+        .post(format!("{url}/api/v1/scan/detections/{e1_id}/quarantine"))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    let r_task = act("restore");
+    let r_id = r_task["id"].as_i64().unwrap();
+    wait_for("the restore task", 60, || {
+        let t = task_state(r_id);
+        t["state"] == "done" || t["state"] == "failed"
+    });
+    let t = task_state(r_id);
+    assert_eq!(t["state"], "done", "{t}");
+    assert_eq!(t["action"]["entry"], entry.as_str());
+    let back = std::fs::read(&on_disk).unwrap();
+    assert_eq!(sha256(&back), sha256(&eicar), "byte-identical");
+    let after = std::fs::metadata(&on_disk).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(after.permissions().mode() & 0o7777, 0o640);
+    }
+    assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+    assert_eq!(detection(e1_id)["state"], "restored");
     drop(server);
 }
 

@@ -32,7 +32,9 @@ fn concrete(w: &World, path: &str, own: bool) -> String {
     };
     let finding = if own { w.finding_a } else { w.finding_b };
     let custom_rule = if own { w.custom_rule_a } else { w.custom_rule_b };
-    let id = if path.contains("/agents/tokens/") {
+    let id = if path.contains("/detections/") {
+        w.detection_b
+    } else if path.contains("/agents/tokens/") {
         enroll_token
     } else if path.contains("/agents/") {
         agent

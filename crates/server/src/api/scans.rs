@@ -7,7 +7,7 @@ use axum::extract::{Path, Query};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use canhgac_model::scan::{AgentTask, ScanProfile, TaskResult};
+use canhgac_model::scan::{AgentTask, ScanProfile, TaskKind, TaskResult};
 use canhgac_model::{FieldError, UnitId};
 use canhgac_store::{
     Coverage, NewScanTasks, RuleSetVersion, ScanDetection, ScanSchedule, ScanTarget, ScanTask, StoreError,
@@ -294,4 +294,28 @@ pub async fn agent_result(
     }
     state.store.touch_agent(&agent).await?;
     Ok(Json(state.store.record_task_result(&agent, &result).await?))
+}
+
+async fn detection_task(api: Api, id: i64, kind: TaskKind) -> Result<(StatusCode, Json<ScanTask>), ApiError> {
+    let task = api
+        .state
+        .store
+        .create_detection_task(&api.actor, id, kind)
+        .await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+/// `POST /api/v1/scan/detections/{id}/quarantine`: a task for the detection's agent to quarantine the file.
+pub async fn quarantine(api: Api, Path(id): Path<i64>) -> Result<(StatusCode, Json<ScanTask>), ApiError> {
+    detection_task(api, id, TaskKind::Quarantine).await
+}
+
+/// `POST /api/v1/scan/detections/{id}/restore`: a task to give the quarantined file back.
+pub async fn restore(api: Api, Path(id): Path<i64>) -> Result<(StatusCode, Json<ScanTask>), ApiError> {
+    detection_task(api, id, TaskKind::Restore).await
+}
+
+/// `POST /api/v1/scan/detections/{id}/delete`: a task to delete the file (or its quarantined copy) for good.
+pub async fn delete(api: Api, Path(id): Path<i64>) -> Result<(StatusCode, Json<ScanTask>), ApiError> {
+    detection_task(api, id, TaskKind::Delete).await
 }

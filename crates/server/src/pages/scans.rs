@@ -2,11 +2,13 @@
 //! line and reason; "publish without the failing files" on request), scan tasks and their creation (one host, a
 //! tag, the unit, the botnet queue), nightly schedules. `/scan/detections`: files found. `/scan/coverage`: the
 //! proof — share of servers and workstations fully scanned in the last N days and the machines still missing.
+//! On a detection, "quarantine", "restore" and "delete" create the task for the agent that found the file.
 
-use axum::extract::{Multipart, Query};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
+use canhgac_model::scan::TaskKind;
 use canhgac_model::{Permission, UnitId};
 use canhgac_store::{LeftOut, NewScanTasks, ScanTarget, StoreError, TasksCreated};
 use minijinja::{context, Value};
@@ -265,6 +267,23 @@ pub struct ListQuery {
 pub async fn detections(page: Page, Query(q): Query<ListQuery>) -> Response {
     let unit = unit_field(q.unit_id.as_ref());
     let open_only = q.open.as_deref().is_some_and(|v| v == "1");
+    render_detections(&page, unit, open_only, Notice::default(), StatusCode::OK).await
+}
+
+/// What the last action on a detection left to show.
+#[derive(Default)]
+struct Notice {
+    created: bool,
+    errors: Value,
+}
+
+async fn render_detections(
+    page: &Page,
+    unit: Option<UnitId>,
+    open_only: bool,
+    notice: Notice,
+    status: StatusCode,
+) -> Response {
     let items = match page
         .state
         .store
@@ -285,11 +304,66 @@ pub async fn detections(page: Page, Query(q): Query<ListQuery>) -> Response {
         .map(|d| {
             let mut v = serde_json::to_value(d).unwrap_or_default();
             v["mode_text"] = d.mode.map(|m| format!("{m:o}")).unwrap_or_default().into();
+            v["may_act"] = page.actor.allows(Permission::Operate, d.unit_id).into();
             v
         })
         .collect();
-    let ctx = page.ctx(context! { section => "scan", items, unit_names, open_only });
-    page.state.views.render("scan_detections.html", ctx)
+    let ctx = page.ctx(context! {
+        section => "scan", items, unit_names, open_only,
+        action_created => notice.created, errors => notice.errors,
+    });
+    page.state
+        .views
+        .render_status(status, "scan_detections.html", ctx)
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn detection_action(page: Page, id: i64, kind: TaskKind, f: ActionForm) -> Response {
+    if let Err(r) = page.check_csrf(&f.csrf) {
+        return r;
+    }
+    match page
+        .state
+        .store
+        .create_detection_task(&page.actor, id, kind)
+        .await
+    {
+        Ok(_) => {
+            let notice = Notice {
+                created: true,
+                ..Default::default()
+            };
+            render_detections(&page, None, false, notice, StatusCode::CREATED).await
+        }
+        Err(StoreError::Invalid(inv)) => {
+            let notice = Notice {
+                errors: Value::from_serialize(field_messages(&page, &inv.0)),
+                ..Default::default()
+            };
+            render_detections(&page, None, false, notice, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+/// `POST /scan/detections/{id}/quarantine`.
+pub async fn quarantine(page: Page, Path(id): Path<i64>, Form(f): Form<ActionForm>) -> Response {
+    detection_action(page, id, TaskKind::Quarantine, f).await
+}
+
+/// `POST /scan/detections/{id}/restore`.
+pub async fn restore(page: Page, Path(id): Path<i64>, Form(f): Form<ActionForm>) -> Response {
+    detection_action(page, id, TaskKind::Restore, f).await
+}
+
+/// `POST /scan/detections/{id}/delete`.
+pub async fn delete(page: Page, Path(id): Path<i64>, Form(f): Form<ActionForm>) -> Response {
+    detection_action(page, id, TaskKind::Delete, f).await
 }
 
 /// `GET /scan/coverage?days=7&unit_id=…`.

@@ -590,6 +590,27 @@ pub(super) fn api(t: Table) -> Table {
         api::scans::detections,
     )
     .add(
+        "POST",
+        "/api/v1/scan/detections/{id}/quarantine",
+        Token,
+        "Quarantine a detected file on its machine",
+        api::scans::quarantine,
+    )
+    .add(
+        "POST",
+        "/api/v1/scan/detections/{id}/restore",
+        Token,
+        "Restore a quarantined file on its machine",
+        api::scans::restore,
+    )
+    .add(
+        "POST",
+        "/api/v1/scan/detections/{id}/delete",
+        Token,
+        "Delete a detected file (or its quarantined copy) on its machine",
+        api::scans::delete,
+    )
+    .add(
         "GET",
         "/api/v1/scan/coverage",
         Token,

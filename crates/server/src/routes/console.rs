@@ -450,6 +450,27 @@ pub(super) fn console(t: Table) -> Table {
         pages::scans::detections,
     )
     .add(
+        "POST",
+        "/scan/detections/{id}/quarantine",
+        Session,
+        "Quarantine a detected file on its machine",
+        pages::scans::quarantine,
+    )
+    .add(
+        "POST",
+        "/scan/detections/{id}/restore",
+        Session,
+        "Restore a quarantined file on its machine",
+        pages::scans::restore,
+    )
+    .add(
+        "POST",
+        "/scan/detections/{id}/delete",
+        Session,
+        "Delete a detected file (or its quarantined copy) on its machine",
+        pages::scans::delete,
+    )
+    .add(
         "GET",
         "/scan/coverage",
         Session,

@@ -58,6 +58,8 @@ pub struct World {
     pub warning: i64,
     pub custom_rule_a: i64,
     pub custom_rule_b: i64,
+    /// The file B's agent found.
+    pub detection_b: i64,
 }
 
 /// A Sigma rule titled `title`.
@@ -435,6 +437,11 @@ pub async fn world() -> World {
     }))
     .unwrap();
     store.record_task_result(&b_agent, &result).await.unwrap();
+    let detection_b = store
+        .scan_detections(&admin, Some(unit_b), false, 10)
+        .await
+        .unwrap()[0]
+        .id;
     let state = AppState::new(store.clone(), false).unwrap();
     let knowledge = state.knowledge.clone();
     let router = app(state);
@@ -480,6 +487,7 @@ pub async fn world() -> World {
         warning,
         custom_rule_a,
         custom_rule_b,
+        detection_b,
     }
 }
 

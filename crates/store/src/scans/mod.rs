@@ -5,6 +5,7 @@
 //! unit's latest, named by the SHA-256 of its bytes. Tasks, results and schedules are in `tasks.rs` and
 //! `results.rs`, detections and coverage in `coverage.rs`.
 
+mod actions;
 mod coverage;
 mod results;
 mod tasks;

@@ -3,7 +3,9 @@
 //! detections and alerts, nightly schedules, and coverage.
 
 use super::*;
-use canhgac_model::scan::{BundleFile, FoundFile, RuleBundle, ScanProfile, TaskOutcome, TaskResult};
+use canhgac_model::scan::{
+    BundleFile, FoundFile, RuleBundle, ScanProfile, TaskKind, TaskOutcome, TaskResult,
+};
 use canhgac_store::{EnrollFacts, ListUpload, NewScanTasks, RuleSetUpload, ScanTarget};
 use serde_json::json;
 
@@ -341,4 +343,65 @@ pub async fn scans_rulesets_tasks_results_coverage(store: &Store) {
         store.run_scan_schedules(at - 3_600_000).await.unwrap().is_empty(),
         "not at another hour"
     );
+
+    // Actions on a detection: a task for the agent that found it, allowed by the detection's state, one at a time.
+    let det = dets[0].clone();
+    assert!(matches!(
+        store
+            .create_detection_task(&w.b_admin, det.id, TaskKind::Quarantine)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .create_detection_task(&w.a_admin, det.id, TaskKind::Restore)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let q = store
+        .create_detection_task(&w.a_admin, det.id, TaskKind::Quarantine)
+        .await
+        .unwrap();
+    assert_eq!(
+        (q.kind.as_str(), q.detection_id, q.origin.as_str()),
+        ("quarantine", Some(det.id), "detection")
+    );
+    assert!(matches!(
+        store
+            .create_detection_task(&w.admin, det.id, TaskKind::Delete)
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    let fetched = store.agent_tasks(&a1_agent).await.unwrap();
+    let t = fetched.iter().find(|t| t.id == q.id).unwrap();
+    assert_eq!(t.kind, TaskKind::Quarantine);
+    assert_eq!(t.path.as_deref(), Some("/srv/www/shell.php"));
+    assert_eq!(t.sha256.as_deref(), Some("ab".repeat(32).as_str()));
+    let mut done = result(q.id, Vec::new());
+    done.action = json!({"entry": "0123456789abcdef0123456789abcdef"});
+    let rec = store.record_task_result(&a1_agent, &done).await.unwrap();
+    assert_eq!(rec.task.action["entry"], "0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        store.scan_detection(&w.a_admin, det.id).await.unwrap().state,
+        "quarantined"
+    );
+    // The Department may act too; now a restore is allowed.
+    let r = store
+        .create_detection_task(&w.admin, det.id, TaskKind::Restore)
+        .await
+        .unwrap();
+    assert_eq!(r.kind.as_str(), "restore");
+    let audit = store
+        .audit(
+            &w.admin,
+            &AuditQuery {
+                entity: "scan_detection".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut actions: Vec<_> = audit.items.iter().map(|e| e.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["quarantine", "restore"]);
 }
