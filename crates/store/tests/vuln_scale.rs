@@ -55,7 +55,7 @@ async fn count(store: &Store, sql: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --release -- --ignored --nocapture"]
 async fn recompute_ten_thousand_hosts() {
     let (Some(cvrf), Some(inv_dir)) = (
@@ -157,9 +157,35 @@ async fn recompute_ten_thousand_hosts() {
     );
     drop((fleet, verdicts));
 
+    // Another writer (a unit created every 50 ms) runs through the first recompute: its longest wait is how long
+    // the write lock was held at a stretch.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (store, stop) = (store.clone(), stop.clone());
+        async move {
+            let (mut longest, mut n) = (std::time::Duration::ZERO, 0);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                let unit = UnitInput {
+                    code: format!("W{n:04}"),
+                    name: format!("Đơn vị {n}"),
+                    kind: "public_hospital".into(),
+                    ..Default::default()
+                };
+                store.create_unit(&admin, &unit).await.unwrap();
+                longest = longest.max(t.elapsed());
+                n += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            (longest, n)
+        }
+    });
     let t = Instant::now();
     let first = store.recompute_findings(None, None, &kb).await.unwrap();
     let first_time = t.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (longest, writes) = writer.await.unwrap();
+    println!("a concurrent writer's longest wait during it: {longest:.2?} ({writes} writes)");
     let rows = count(&store, "SELECT COUNT(*) FROM vuln_findings").await;
     println!("first recompute: {first_time:.2?}, {rows} findings stored, {first:?}");
     for state in ["vulnerable", "remediated", "unknown", "not_affected"] {

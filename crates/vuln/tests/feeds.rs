@@ -201,3 +201,54 @@ fn malformed_feeds_fail_with_their_place_and_change_nothing() {
         "failed imports leave the knowledge base unchanged"
     );
 }
+
+/// The whole Debian Security Tracker is one JSON object of every source package; it has outgrown 64 MiB. A
+/// document of that shape, over 80 MiB, is read whole: every generated statement comes back.
+#[test]
+fn a_debian_tracker_over_64_mib_is_read_whole() {
+    use std::fmt::Write as _;
+    const TARGET: usize = 80 * 1024 * 1024;
+    let description = "x".repeat(180);
+    let mut text = String::with_capacity(TARGET + 1024 * 1024);
+    text.push('{');
+    let (mut packages, mut statements) = (0usize, 0usize);
+    while text.len() < TARGET {
+        if packages > 0 {
+            text.push(',');
+        }
+        write!(text, "\"pkg{packages}\":{{").unwrap();
+        for c in 0..20 {
+            if c > 0 {
+                text.push(',');
+            }
+            write!(
+                text,
+                "\"CVE-2023-{:05}\":{{\"description\":\"{description}\",\"scope\":\"remote\",\"releases\":{{\
+                 \"bookworm\":{{\"status\":\"resolved\",\"repositories\":{{\"bookworm\":\"1.{c}-1\"}},\
+                 \"fixed_version\":\"1.{c}-1\",\"urgency\":\"medium\"}},\
+                 \"bullseye\":{{\"status\":\"open\",\"repositories\":{{\"bullseye\":\"0.9-1\"}},\
+                 \"urgency\":\"low\"}}}}}}",
+                packages * 20 + c
+            )
+            .unwrap();
+            statements += 2;
+        }
+        text.push('}');
+        packages += 1;
+    }
+    text.push('}');
+    assert!(text.len() > 64 * 1024 * 1024 && text.len() <= MAX_ADVISORY_BYTES);
+    let Feed::Distro(doc) = parse_any("debian-tracker.json", text.as_bytes()).unwrap() else {
+        panic!("not read as distribution data");
+    };
+    assert_eq!(doc.entries.len(), statements);
+    assert!(
+        doc.warnings.is_empty(),
+        "{:?}",
+        &doc.warnings[..3.min(doc.warnings.len())]
+    );
+    assert!(doc
+        .entries
+        .iter()
+        .any(|e| e.package == format!("pkg{}", packages - 1) && e.release == "bullseye"));
+}

@@ -623,7 +623,7 @@ pub(super) fn api(t: Table) -> Table {
         Token,
         "Import an advisory file (the Department)",
         api::vulnerabilities::import,
-        LIST_LIMIT,
+        canhgac_vuln::advisory::MAX_ADVISORY_BYTES,
     )
     .add(
         "GET",

@@ -490,7 +490,7 @@ pub(super) fn console(t: Table) -> Table {
         Session,
         "Import advisory files (the Department)",
         pages::vulnerabilities::import_advisories,
-        LIST_LIMIT,
+        canhgac_vuln::advisory::MAX_ADVISORY_BYTES,
     )
     .add(
         "GET",

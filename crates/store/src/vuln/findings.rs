@@ -1,5 +1,5 @@
 //! Findings: one row per (asset, CVE) with the matcher's state and evidence, SLA due date and people's status.
-//! `recompute_findings` (`recompute.rs`) folds matcher verdicts in, in one transaction: a new vulnerable CVE opens a
+//! `recompute_findings` (`recompute.rs`) folds matcher verdicts in, one transaction per unit: a new vulnerable CVE opens a
 //! finding; a remediated one is marked fixed with its KB as evidence (verified automatically); one vulnerable again,
 //! or whose accepted risk expired, reopens. People's status changes are audited one by one.
 
@@ -141,6 +141,17 @@ pub struct RecomputeReport {
     pub verified_fixed: usize,
     pub reopened: usize,
     pub updated: usize,
+}
+
+impl RecomputeReport {
+    /// Adds another part's counts (one unit's, to the network's total).
+    pub fn add(&mut self, other: &RecomputeReport) {
+        self.hosts += other.hosts;
+        self.opened += other.opened;
+        self.verified_fixed += other.verified_fixed;
+        self.reopened += other.reopened;
+        self.updated += other.updated;
+    }
 }
 
 /// The severity rank (4 critical … 1 low, 0 unrated), from Microsoft's rating or else the CVSS base score.

@@ -1,10 +1,11 @@
 //! Recomputing findings at the scale of the network (10,000 hosts × every CVE of a year of advisories).
 //!
 //! Verdicts are computed once per distinct patch state (`Matcher::check_fleet`) and turned into stored form once per
-//! distinct verdict list. Existing findings are read inside the write transaction in pages by id, compared with the
-//! new verdicts and dropped from memory as they are read; only rows whose state, evidence, severity or status change
-//! are written, with multi-row `INSERT … ON CONFLICT (asset_id, cve) DO UPDATE` statements in chunks (anonymous `?`
-//! placeholders on SQLite).
+//! distinct verdict list, before any lock is taken. The verdicts are then written unit by unit, each unit in a write
+//! transaction of its own: its existing findings are read through the unit's index inside the transaction and
+//! compared with the new verdicts; only rows whose state, evidence, severity or status change are written, with
+//! multi-row `INSERT … ON CONFLICT (asset_id, cve) DO UPDATE` statements in chunks (anonymous `?` placeholders on
+//! SQLite). The write lock is so held for one unit at a time, never for the whole network.
 //!
 //! What is stored per host × CVE: a finding is opened when the CVE is first found vulnerable; from then on the row
 //! follows every verdict (remediated: marked fixed and verified with its KB, so the host's page shows "fixed, verified
@@ -24,13 +25,11 @@ use canhgac_vuln::KnowledgeBase;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::findings::{severity_rank, Finding, FindingStatus, RecomputeReport, DAY_MS};
+use super::findings::{severity_rank, Finding, FindingStatus, RecomputeReport, SlaMap, DAY_MS};
 use crate::audit::{append, Change};
 use crate::placeholders;
 use crate::{get_i64, get_str, now_ms, Backend, Result, Store, StoreError, WriteTx};
 
-/// Existing findings read per page.
-const READ_PAGE: i64 = 20_000;
 /// Rows per multi-row upsert (18 parameters each: well under SQLite's and PostgreSQL's limits).
 const WRITE_CHUNK: usize = 500;
 
@@ -82,8 +81,6 @@ struct Host {
     received_at: Millis,
     owner: String,
     group: usize,
-    /// Where this host's "already stored" marks start in the flat `seen` list.
-    offset: usize,
 }
 
 /// Whose latest inventories to read.
@@ -178,7 +175,7 @@ fn next_status(
 
 impl Store {
     /// Matches the latest inventory of every active asset of `unit` (or of every unit) against `kb` and folds the
-    /// verdicts into the findings, then takes today's exposure snapshot of every view, in one transaction.
+    /// verdicts into the findings (one transaction per unit), then takes today's exposure snapshot of every view.
     /// `actor` is `None` for the server itself (after an advisory import); otherwise the Department for all units,
     /// or a person operating `unit`.
     pub async fn recompute_findings(
@@ -196,128 +193,65 @@ impl Store {
                 return Err(StoreError::Forbidden);
             }
         }
-        // Matching runs before the write lock is taken (other writers are not held up); should an inventory arrive
-        // meanwhile, it is done again (twice at most, then the verdicts in hand are written).
+        // Matching runs before the write lock is taken (other writers are not held up).
         let slas = self.sla_map().await?;
+        if let Some(u) = unit {
+            return self.recompute_unit(actor, u, kb, &slas).await;
+        }
+        // The whole network: matched once (hosts patched alike share their verdicts across units), then written unit
+        // by unit, each in a transaction of its own, so the write lock is never held for the whole network (a first
+        // recompute of 10,000 hosts writes 1.7 million rows) and collection, imports and people's changes go on
+        // between units. A unit that received an inventory since the match is matched again on its own.
+        let mark = last_inventory(&self.pool, None).await?;
+        let (hosts, groups) = self.match_fleet(None, kb).await?;
+        let mut units: std::collections::BTreeMap<i64, Vec<&Host>> = std::collections::BTreeMap::new();
+        for h in &hosts {
+            units.entry(h.unit).or_default().push(h);
+        }
+        let mut report = RecomputeReport::default();
+        for (u, unit_hosts) in units {
+            let mut w = self.begin_write().await?;
+            let part = if last_inventory(&mut *w.tx, Some(u)).await? > mark {
+                drop(w);
+                self.recompute_unit(actor, UnitId(u), kb, &slas).await?
+            } else {
+                let part = fold(&mut w, self.backend(), &unit_hosts, &groups, &slas, u).await?;
+                audit_recompute(&mut w, actor, Some(UnitId(u)), &part).await?;
+                w.commit().await?;
+                part
+            };
+            report.add(&part);
+        }
+        let mut w = self.begin_write().await?;
+        self.take_snapshots(&mut w, kb, None).await?;
+        audit_recompute(&mut w, actor, None, &report).await?;
+        w.commit().await?;
+        Ok(report)
+    }
+
+    /// One unit's recompute: matched, folded in and its snapshots taken in one transaction. Should an inventory of
+    /// the unit arrive during the match, it is matched again (twice at most, then the verdicts in hand are written).
+    async fn recompute_unit(
+        &self,
+        actor: Option<&Actor>,
+        unit: UnitId,
+        kb: &KnowledgeBase,
+        slas: &SlaMap,
+    ) -> Result<RecomputeReport> {
         let mut attempt = 0;
         let (mut w, hosts, groups) = loop {
             attempt += 1;
-            let mark = last_inventory(&self.pool).await?;
-            let (hosts, groups) = self.match_fleet(unit, kb).await?;
+            let mark = last_inventory(&self.pool, Some(unit.0)).await?;
+            let (hosts, groups) = self.match_fleet(Some(unit), kb).await?;
             let mut w = self.begin_write().await?;
-            if attempt >= 3 || last_inventory(&mut *w.tx).await? == mark {
+            if attempt >= 3 || last_inventory(&mut *w.tx, Some(unit.0)).await? == mark {
                 break (w, hosts, groups);
             }
         };
-        let now = now_ms();
-        let host_of: HashMap<i64, usize> = hosts.iter().enumerate().map(|(i, h)| (h.asset, i)).collect();
-        let mut report = RecomputeReport {
-            hosts: hosts.len(),
-            ..Default::default()
-        };
-        // Stored findings, page by page: each is compared with its new verdict and marked as seen.
-        let offset = hosts
-            .last()
-            .map_or(0, |h| h.offset + groups[h.group].verdicts.len());
-        let mut seen = vec![false; offset];
-        let mut plain: Vec<Write> = Vec::new();
-        let mut with_status: Vec<Write> = Vec::new();
-        // One unit's findings are few and read at once (through its index); the whole network's in pages by id.
-        const COLUMNS: &str =
-            "SELECT id, asset_id, cve, state, evidence, kb, severity, severity_rank, cvss10, kev, \
-                               exploited, status, expires_at, status_at, first_seen FROM vuln_findings";
-        let sql = match unit {
-            Some(u) => format!("{COLUMNS} WHERE unit_id = {}", u.0),
-            None => format!("{COLUMNS} WHERE id > $1 ORDER BY id LIMIT {READ_PAGE}"),
-        };
-        let mut after = 0_i64;
-        loop {
-            let mut q = sqlx::query(&sql);
-            if unit.is_none() {
-                q = q.bind(after);
-            }
-            let rows = q.fetch_all(&mut *w.tx).await?;
-            let Some(last) = rows.last() else { break };
-            after = get_i64(last, "id")?;
-            for r in &rows {
-                let Some(&hi) = host_of.get(&get_i64(r, "asset_id")?) else {
-                    continue;
-                };
-                let host = &hosts[hi];
-                let group = &groups[host.group];
-                let Some(&vi) = group.by_cve.get(&get_str(r, "cve")?) else {
-                    continue;
-                };
-                seen[host.offset + vi] = true;
-                let prev = Stored::read(r)?;
-                let (v, content) = (&group.verdicts[vi], &group.contents[vi]);
-                let change = next_status(&prev, v.state, host.received_at, content, now);
-                if let Some((status, _)) = &change {
-                    if *status != prev.status {
-                        match status {
-                            FindingStatus::Open => report.reopened += 1,
-                            FindingStatus::Fixed => report.verified_fixed += 1,
-                            _ => {}
-                        }
-                    }
-                }
-                if change.is_none() && prev.same_as(content) {
-                    continue;
-                }
-                report.updated += 1;
-                let due_at = prev.first_seen + slas.get(UnitId(host.unit)).days(content.rank) * DAY_MS;
-                let (list, (status, reason)) = match change {
-                    Some(c) => (&mut with_status, c),
-                    None => (&mut plain, (prev.status, String::new())),
-                };
-                list.push(Write {
-                    host,
-                    cve: &v.cve,
-                    content,
-                    first_seen: prev.first_seen,
-                    due_at,
-                    status,
-                    reason,
-                });
-            }
-            if unit.is_some() {
-                break;
-            }
-        }
-        // Verdicts never stored: vulnerable opens; the others are read live per host (`host_live_verdicts`).
-        for host in &hosts {
-            let group = &groups[host.group];
-            let sla = slas.get(UnitId(host.unit));
-            for (vi, (v, content)) in group.verdicts.iter().zip(&group.contents).enumerate() {
-                if seen[host.offset + vi] || v.state != State::Vulnerable {
-                    continue;
-                }
-                report.opened += 1;
-                plain.push(Write {
-                    host,
-                    cve: &v.cve,
-                    content,
-                    first_seen: now,
-                    due_at: now + sla.days(content.rank) * DAY_MS,
-                    status: FindingStatus::Open,
-                    reason: String::new(),
-                });
-            }
-        }
-        upsert(&mut w, self.backend(), &plain, false, now).await?;
-        upsert(&mut w, self.backend(), &with_status, true, now).await?;
-        drop((plain, with_status));
-        self.take_snapshots(&mut w, kb, unit).await?;
-        let mut change = Change::new(
-            "recompute",
-            "vuln_findings",
-            unit.map(|u| u.0).unwrap_or(0).to_string(),
-        )
-        .after(&report);
-        if let Some(u) = unit {
-            change = change.unit(u);
-        }
-        append(&mut w, actor, change).await?;
+        let refs: Vec<&Host> = hosts.iter().collect();
+        let report = fold(&mut w, self.backend(), &refs, &groups, slas, unit.0).await?;
+        self.take_snapshots(&mut w, kb, Some(unit)).await?;
+        audit_recompute(&mut w, actor, Some(unit), &report).await?;
         w.commit().await?;
         Ok(report)
     }
@@ -329,7 +263,6 @@ impl Store {
         drop(inventories);
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of: HashMap<*const Vec<Verdict>, usize> = HashMap::new();
-        let mut offset = 0;
         for (host, list) in hosts.iter_mut().zip(&verdicts) {
             host.group = *group_of.entry(Arc::as_ptr(list)).or_insert_with(|| {
                 groups.push(Group {
@@ -339,8 +272,6 @@ impl Store {
                 });
                 groups.len() - 1
             });
-            host.offset = offset;
-            offset += list.len();
         }
         Ok((hosts, groups))
     }
@@ -440,18 +371,136 @@ impl Store {
                 received_at: get_i64(r, "received_at")?,
                 owner: get_str(r, "owner")?,
                 group: 0,
-                offset: 0,
             });
         }
         Ok((inventories, hosts))
     }
 }
 
-/// The newest inventory's id (0 when none).
-async fn last_inventory<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(e: E) -> Result<i64> {
-    let r = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM vuln_inventories")
-        .fetch_one(e)
-        .await?;
+/// Folds the verdicts of one unit's `hosts` into its stored findings, inside `w`: stored findings (read through the
+/// unit's index) are compared with their new verdicts, changed ones rewritten, new vulnerable verdicts opened.
+async fn fold(
+    w: &mut WriteTx<'_>,
+    backend: Backend,
+    hosts: &[&Host],
+    groups: &[Group],
+    slas: &SlaMap,
+    unit: i64,
+) -> Result<RecomputeReport> {
+    let now = now_ms();
+    let host_of: HashMap<i64, usize> = hosts.iter().enumerate().map(|(i, h)| (h.asset, i)).collect();
+    let mut report = RecomputeReport {
+        hosts: hosts.len(),
+        ..Default::default()
+    };
+    // Stored findings, each compared with its new verdict and marked as seen (host, verdict).
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    let mut plain: Vec<Write> = Vec::new();
+    let mut with_status: Vec<Write> = Vec::new();
+    let rows = sqlx::query(
+        "SELECT id, asset_id, cve, state, evidence, kb, severity, severity_rank, cvss10, kev, exploited, status, \
+         expires_at, status_at, first_seen FROM vuln_findings WHERE unit_id = $1",
+    )
+    .bind(unit)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    for r in &rows {
+        let Some(&hi) = host_of.get(&get_i64(r, "asset_id")?) else {
+            continue;
+        };
+        let host = hosts[hi];
+        let group = &groups[host.group];
+        let Some(&vi) = group.by_cve.get(&get_str(r, "cve")?) else {
+            continue;
+        };
+        seen.insert((hi, vi));
+        let prev = Stored::read(r)?;
+        let (v, content) = (&group.verdicts[vi], &group.contents[vi]);
+        let change = next_status(&prev, v.state, host.received_at, content, now);
+        if let Some((status, _)) = &change {
+            if *status != prev.status {
+                match status {
+                    FindingStatus::Open => report.reopened += 1,
+                    FindingStatus::Fixed => report.verified_fixed += 1,
+                    _ => {}
+                }
+            }
+        }
+        if change.is_none() && prev.same_as(content) {
+            continue;
+        }
+        report.updated += 1;
+        let due_at = prev.first_seen + slas.get(UnitId(host.unit)).days(content.rank) * DAY_MS;
+        let (list, (status, reason)) = match change {
+            Some(c) => (&mut with_status, c),
+            None => (&mut plain, (prev.status, String::new())),
+        };
+        list.push(Write {
+            host,
+            cve: &v.cve,
+            content,
+            first_seen: prev.first_seen,
+            due_at,
+            status,
+            reason,
+        });
+    }
+    drop(rows);
+    // Verdicts never stored: vulnerable opens; the others are read live per host (`host_live_verdicts`).
+    for (hi, host) in hosts.iter().enumerate() {
+        let group = &groups[host.group];
+        let sla = slas.get(UnitId(host.unit));
+        for (vi, (v, content)) in group.verdicts.iter().zip(&group.contents).enumerate() {
+            if v.state != State::Vulnerable || seen.contains(&(hi, vi)) {
+                continue;
+            }
+            report.opened += 1;
+            plain.push(Write {
+                host,
+                cve: &v.cve,
+                content,
+                first_seen: now,
+                due_at: now + sla.days(content.rank) * DAY_MS,
+                status: FindingStatus::Open,
+                reason: String::new(),
+            });
+        }
+    }
+    upsert(w, backend, &plain, false, now).await?;
+    upsert(w, backend, &with_status, true, now).await?;
+    Ok(report)
+}
+
+/// The audit entry of a recompute: a unit's, or the network's total.
+async fn audit_recompute(
+    w: &mut WriteTx<'_>,
+    actor: Option<&Actor>,
+    unit: Option<UnitId>,
+    report: &RecomputeReport,
+) -> Result<()> {
+    let mut change = Change::new(
+        "recompute",
+        "vuln_findings",
+        unit.map(|u| u.0).unwrap_or(0).to_string(),
+    )
+    .after(report);
+    if let Some(u) = unit {
+        change = change.unit(u);
+    }
+    append(w, actor, change).await
+}
+
+/// The newest inventory's id (0 when none), of one unit or of all.
+async fn last_inventory<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
+    unit: Option<i64>,
+) -> Result<i64> {
+    let filter = unit.map(|u| format!(" WHERE unit_id = {u}")).unwrap_or_default();
+    let r = sqlx::query(&format!(
+        "SELECT COALESCE(MAX(id), 0) AS n FROM vuln_inventories{filter}"
+    ))
+    .fetch_one(e)
+    .await?;
     get_i64(&r, "n")
 }
 

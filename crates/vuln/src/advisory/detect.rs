@@ -10,8 +10,9 @@ use crate::error::{Error, Location, Result};
 use serde_json::Value;
 use std::io::Read;
 
-/// Largest advisory accepted, compressed or decompressed (a month of CVRF is under 4 MiB).
-pub const MAX_ADVISORY_BYTES: usize = 64 * 1024 * 1024;
+/// Largest advisory accepted, compressed or decompressed. A month of CVRF is under 4 MiB; the whole Debian Security
+/// Tracker, the largest feed read, is one JSON object of every source package and has grown past 64 MiB.
+pub const MAX_ADVISORY_BYTES: usize = 256 * 1024 * 1024;
 
 /// A parsed feed.
 #[derive(Debug, Clone, PartialEq)]
