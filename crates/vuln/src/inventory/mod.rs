@@ -1,10 +1,12 @@
 //! Host inventories: what Windows a host runs (name, version, build, architecture) and which KBs it has.
 //! Read from `systeminfo` output in any display language, `wmic qfe` / `Get-HotFix` lists, WES-NG's
-//! update lists (`KBnnnn: title`), or the agent's JSON inventory (see [`agent`]).
+//! update lists (`KBnnnn: title`), or the agent's JSON inventory (see [`agent`]); many hosts at once from a
+//! WSUS, SCCM or `Get-HotFix` report (see [`report`]).
 
 pub mod agent;
 mod decode;
 mod hotfixes;
+pub mod report;
 mod systeminfo;
 
 pub use decode::decode_text;
@@ -52,6 +54,8 @@ pub enum InventoryKind {
     Hotfixes,
     /// Agent JSON.
     Agent,
+    /// One host of a multi-host update report (WSUS, SCCM, `Get-HotFix` export).
+    UpdateReport,
 }
 
 /// An installed program or package, from the agent's software list.
@@ -128,6 +132,10 @@ pub struct HostInventory {
     pub server_core: Option<bool>,
     /// Installed KBs.
     pub kbs: BTreeSet<Kb>,
+    /// KBs installed but waiting for a restart (an update report's `InstalledPendingReboot`): not in `kbs`, named in
+    /// the evidence of a verdict they would change.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_reboot: BTreeSet<Kb>,
     /// Installed software; `None` when the source does not list software (then component CVEs stay unknown).
     pub software: Option<Vec<Software>>,
     /// Linux: the distribution's os-release `ID` (`debian`, `ubuntu`, `rhel`).
@@ -154,6 +162,7 @@ impl HostInventory {
             arch: None,
             server_core: None,
             kbs: BTreeSet::new(),
+            pending_reboot: BTreeSet::new(),
             software: None,
             distro: None,
             release: None,
@@ -186,6 +195,7 @@ impl HostInventory {
             self.arch,
             self.server_core,
             &self.kbs,
+            &self.pending_reboot,
             &self.software,
             (&self.distro, &self.release),
         )
@@ -195,6 +205,8 @@ impl HostInventory {
     /// missing fields filled.
     pub fn absorb(&mut self, other: HostInventory) {
         self.kbs.extend(other.kbs);
+        self.pending_reboot.extend(other.pending_reboot);
+        self.pending_reboot.retain(|k| !self.kbs.contains(k));
         self.hostname = self.hostname.take().or(other.hostname);
         self.os_name = self.os_name.take().or(other.os_name);
         if self
