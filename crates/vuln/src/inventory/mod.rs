@@ -14,6 +14,7 @@ pub use decode::decode_text;
 use crate::error::{Error, Location, Result};
 use crate::model::{Kb, Version};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// Processor architecture of the installed Windows.
@@ -106,6 +107,40 @@ impl Software {
             self.source_package.as_deref().unwrap_or(&self.name),
             self.source_version.as_deref().or(self.version.as_deref()),
         )
+    }
+
+    /// The source package and version as distribution security data names them: [`Software::source`], except for
+    /// signed kernels. Debian builds its kernel images from `linux-signed-amd64` / `linux-signed-arm64` (source
+    /// version `6.1.55+1`) and Ubuntu from `linux-signed` / `linux-signed-hwe-6.5`, but the Debian tracker and
+    /// Ubuntu's OSV records name the unsigned source (`linux`, `linux-hwe-6.5`), whose version is the image
+    /// package's own (`6.1.55-1`): that pair is returned. Meta packages (`linux-meta`, version `5.15.0.91.88`) carry
+    /// no kernel and a version in another scheme, so they keep their own name and are never compared with `linux`.
+    pub fn security_source(&self) -> (Cow<'_, str>, Option<&str>) {
+        let (name, version) = self.source();
+        match signed_kernel_source(name) {
+            Some(kernel) => (kernel, self.version.as_deref()),
+            None => (Cow::Borrowed(name), version),
+        }
+    }
+}
+
+/// Debian's architecture names, as they end the signed kernel's source package (`linux-signed-amd64`).
+const DEBIAN_ARCHES: &[&str] = &[
+    "amd64", "arm64", "i386", "armhf", "armel", "ppc64el", "s390x", "mips64el", "mipsel", "riscv64",
+    "loong64",
+];
+
+/// The unsigned kernel source a signed kernel's source package stands for: `linux-signed` and
+/// `linux-signed-<debian arch>` → `linux`; Ubuntu's `linux-signed-<flavour>` → `linux-<flavour>`.
+fn signed_kernel_source(name: &str) -> Option<Cow<'static, str>> {
+    if name == "linux-signed" {
+        return Some(Cow::Borrowed("linux"));
+    }
+    let rest = name.strip_prefix("linux-signed-").filter(|r| !r.is_empty())?;
+    if DEBIAN_ARCHES.contains(&rest) {
+        Some(Cow::Borrowed("linux"))
+    } else {
+        Some(Cow::Owned(format!("linux-{rest}")))
     }
 }
 
