@@ -27,6 +27,17 @@ async fn call(w: &World, who: &Who, method: &str, uri: &str, body: Option<Value>
     (status, text)
 }
 
+/// The body of `GET uri` as `who`, as bytes (a workbook).
+async fn body_bytes(w: &World, who: &Who, uri: &str) -> axum::body::Bytes {
+    let resp = tower::ServiceExt::oneshot(w.router.clone(), request(who, "GET", uri, None, Vec::new()))
+        .await
+        .unwrap();
+    http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes()
+}
+
 #[tokio::test]
 async fn warnings_sla_patches_and_host_verdicts_through_the_api() {
     let w = world().await;
@@ -248,18 +259,7 @@ async fn warnings_sla_patches_and_host_verdicts_through_the_api() {
         .to_str()
         .unwrap()
         .contains(".xlsx"));
-    let bytes = {
-        let resp = tower::ServiceExt::oneshot(
-            w.router.clone(),
-            request(a_admin, "GET", &export, None, Vec::new()),
-        )
-        .await
-        .unwrap();
-        http_body_util::BodyExt::collect(resp.into_body())
-            .await
-            .unwrap()
-            .to_bytes()
-    };
+    let bytes = body_bytes(&w, a_admin, &export).await;
     let opts = canhgac_tabular::Options::default();
     let grid = canhgac_tabular::read("p.xlsx", &bytes, &opts).unwrap();
     let row = grid
@@ -599,4 +599,73 @@ async fn a_wsus_report_is_imported_per_asset_of_the_unit_only() {
     let (ct, body) = common::multipart(&[("csrf", &b_admin.csrf)], "wsus.csv", &wsus_csv());
     let (status, _, _) = send(&w.router, request(&b_admin, "POST", &form, Some(&ct), body)).await;
     assert_eq!(status, 404);
+}
+
+/// A Linux host's findings are fixed by a package version, not a KB: the unit's page lists them under their own
+/// heading and the workbook in its own column, the KB cells left empty.
+#[tokio::test]
+async fn package_fixes_are_listed_apart_from_updates() {
+    let w = world().await;
+    let (dept, a_admin) = (&w.dept, &w.a[0]);
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vuln/tests/fixtures/linux");
+    let read = |name: &str| std::fs::read(fixtures.join(name)).unwrap();
+    let (status, _, text) = send(
+        &w.router,
+        request(
+            dept,
+            "POST",
+            "/api/v1/vulnerabilities/advisories?name=debian-tracker.json",
+            Some("application/json"),
+            read("debian-tracker.json"),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    w.knowledge.settled().await;
+    let (status, _, text) = send(
+        &w.router,
+        request(
+            a_admin,
+            "POST",
+            &format!("/api/v1/assets/{}/inventory?name=web01.json", w.asset_a),
+            Some("application/json"),
+            read("agent-debian12-old.json"),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+
+    let (status, html) = call(
+        &w,
+        a_admin,
+        "GET",
+        &format!("/vulnerabilities/units/{}", w.unit_a),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (updates, packages) = html
+        .split_once("data-test=\"package-fixes\"")
+        .unwrap_or_else(|| panic!("a package table: {html}"));
+    assert!(packages.contains("Gói&#x2f;phiên bản sửa"), "{packages}");
+    assert!(
+        packages.contains("openssh-client → 1:9.2p1-2+deb12u1"),
+        "{packages}"
+    );
+    assert!(!updates.contains("openssh-client"), "{updates}");
+
+    let export = format!("/vulnerabilities/units/{}/export", w.unit_a);
+    let bytes = body_bytes(&w, a_admin, &export).await;
+    let grid = canhgac_tabular::read("p.xlsx", &bytes, &canhgac_tabular::Options::default()).unwrap();
+    let row = grid
+        .rows
+        .iter()
+        .find(|r| {
+            r.cells
+                .get(7)
+                .is_some_and(|c| c == "openssh-client → 1:9.2p1-2+deb12u1")
+        })
+        .unwrap_or_else(|| panic!("{:?}", grid.rows));
+    assert_eq!(row.cells[1], "", "{row:?}");
+    assert_eq!(grid.rows[2].cells[7], "Gói/phiên bản sửa");
 }

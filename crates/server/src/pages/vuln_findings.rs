@@ -29,10 +29,13 @@ async fn render_unit(page: &Page, id: i64, extra: Value, status: StatusCode) -> 
         ))
     };
     match loaded.await {
-        Ok((unit, patches, sla)) => {
+        Ok((unit, list, sla)) => {
             let can_set_sla = page.actor.allows(Permission::AdministerUnit, unit.id);
             let can_work = page.actor.allows(Permission::Operate, unit.id);
-            let ctx = page.ctx(context! { unit, patches, sla, can_set_sla, can_work, ..extra });
+            // Microsoft updates by KB; Linux findings by the package version that fixes them, in their own table.
+            let (package_fixes, patches): (Vec<_>, Vec<_>) = list.into_iter().partition(|p| p.package);
+            let ctx =
+                page.ctx(context! { unit, patches, package_fixes, sla, can_set_sla, can_work, ..extra });
             page.state.views.render_status(status, "vuln_unit.html", ctx)
         }
         Err(e) => page.fail(e),
