@@ -537,6 +537,38 @@ async fn a_wsus_report_is_imported_per_asset_of_the_unit_only() {
         )
     );
 
+    // One audit entry per attached asset, in unit A, by A's administrator; none for B's asset.
+    let audit = w
+        .store
+        .audit(
+            &admin,
+            &canhgac_store::AuditQuery {
+                entity: "host_inventory".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let report_entries: Vec<_> = audit
+        .items
+        .iter()
+        .filter(|e| e.after.contains("\"file\":\"wsus.csv\""))
+        .collect();
+    assert_eq!(report_entries.len(), 2, "{report_entries:#?}");
+    for e in &report_entries {
+        assert_eq!(
+            (e.unit_id, e.username.as_str(), e.action.as_str()),
+            (Some(w.unit_a), "a.unit_admin", "attach")
+        );
+        assert!(!e.after.contains(&format!("\"asset\":{b_only}")), "{e:?}");
+    }
+    assert!(
+        report_entries
+            .iter()
+            .any(|e| e.after.contains("\"pending_reboot\":[\"KB5027222\"]")),
+        "{report_entries:#?}"
+    );
+
     // A-SRV1 has June's update, which supersedes May's fix; A-SRV2's waits for a restart and does not count.
     let v1 = verdict_28283(&w, a_admin, srv1).await;
     assert_eq!(v1["state"], "remediated", "{v1}");
