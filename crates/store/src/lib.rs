@@ -59,9 +59,10 @@ pub use scans::{
 pub use sessions::{Login, SessionInfo};
 pub use users::NewUser;
 pub use vuln::{
-    AdvisoryFeed, ExposedHost, FeedImport, Finding, FindingChange, FindingStatus, KnowledgeFuture,
-    KnowledgeSource, NationalWarning, PatchItem, RecomputeReport, RowError, Sla, StoredInventory, TrendPoint,
-    VulnView, VulnViewDetail, WarningImport, WarningInput, DEFAULT_COALESCE, SAVED_VIEWS,
+    AdvisoryFeed, ExposedHost, FeedImport, Finding, FindingChange, FindingStatus, InventoryReportImport,
+    KnowledgeFuture, KnowledgeSource, NationalWarning, PatchItem, RecomputeReport, ReportHostOutcome,
+    ReportRowProblem, RowError, Sla, StoredInventory, TrendPoint, VulnView, VulnViewDetail, WarningImport,
+    WarningInput, DEFAULT_COALESCE, SAVED_VIEWS,
 };
 pub use warnings::{ItemComment, WarningListInfo};
 

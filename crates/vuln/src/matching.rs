@@ -84,6 +84,8 @@ pub struct HostContext<'h> {
     platform: Result<Vec<String>, String>,
     os_ids: Vec<String>,
     proven: HashMap<Kb, Proof>,
+    /// What the KBs waiting for a restart would prove once the host restarts.
+    pending: HashMap<Kb, Proof>,
     cumulative_builds: HashMap<String, (Version, Kb)>,
     unknown_kbs: Vec<Kb>,
     linux: Option<linux::LinuxHost<'h>>,
@@ -204,6 +206,12 @@ impl<'a> Matcher<'a> {
         os_ids.dedup();
         let installed: Vec<Kb> = host.kbs.iter().copied().collect();
         let proven = self.kb.supersedence.closure(&installed);
+        let pending = if host.pending_reboot.is_empty() {
+            HashMap::new()
+        } else {
+            let waiting: Vec<Kb> = host.pending_reboot.iter().copied().collect();
+            self.kb.supersedence.closure(&waiting)
+        };
         let unknown_kbs = installed
             .iter()
             .copied()
@@ -218,6 +226,7 @@ impl<'a> Matcher<'a> {
             platform,
             os_ids,
             proven,
+            pending,
             cumulative_builds,
             unknown_kbs,
             linux: linux::LinuxHost::of(host),

@@ -6,7 +6,7 @@
 
 use canhgac_vuln::advisory::distro::{PackageAdvisory, PackageStatus};
 use canhgac_vuln::advisory::{parse_any, Feed};
-use canhgac_vuln::inventory::{parse_inventory, HostInventory};
+use canhgac_vuln::inventory::{parse_inventory, HostInventory, Software};
 use canhgac_vuln::linux::Distro;
 use canhgac_vuln::matching::{Matcher, State, Verdict};
 use canhgac_vuln::KnowledgeBase;
@@ -326,4 +326,81 @@ fn linux_host_against_microsoft_data_is_not_affected() {
     let v = verdict(&kb, &old, "CVE-2023-28252");
     assert_eq!(v.state, State::NotAffected, "{v:#?}");
     assert!(v.evidence[0].starts_with("Microsoft products only ("), "{v:#?}");
+}
+
+/// A Debian kernel image built from `linux-signed-amd64`, as dpkg describes it.
+fn kernel_image(image: &str, signed_source_version: &str) -> Software {
+    Software {
+        manager: Some("dpkg".into()),
+        source_package: Some("linux-signed-amd64".into()),
+        source_version: Some(signed_source_version.into()),
+        ..Software::named("linux-image-6.1.0-13-amd64", Some(image))
+    }
+}
+
+#[test]
+fn signed_kernels_are_compared_as_linux_with_the_image_version() {
+    let kb = kb(&["debian-tracker-linux.json"]);
+    let mut old = host("agent-debian12-old.json");
+    old.software
+        .as_mut()
+        .unwrap()
+        .push(kernel_image("6.1.52-1", "6.1.52+1"));
+    // The tracker names `linux`; the image 6.1.52-1 is below 6.1.52-2. (The signed source's own version, 6.1.52+1,
+    // would sort above it.)
+    let v = verdict(&kb, &old, "CVE-2099-0101");
+    assert_eq!(v.state, State::Vulnerable, "{v:#?}");
+    assert_eq!(v.fixes, ["linux-image-6.1.0-13-amd64 → 6.1.52-2"]);
+    assert!(
+        v.evidence[0].starts_with(
+            "linux-image-6.1.0-13-amd64 6.1.52-1 (source linux-signed-amd64 6.1.52+1) [compared as linux 6.1.52-1] \
+             is below the fixed version 6.1.52-2 in bookworm"
+        ),
+        "{v:#?}"
+    );
+    let mut new = host("agent-debian12-old.json");
+    new.software
+        .as_mut()
+        .unwrap()
+        .push(kernel_image("6.1.55-1", "6.1.55+1"));
+    assert_eq!(verdict(&kb, &new, "CVE-2099-0101").state, State::Remediated);
+}
+
+#[test]
+fn security_source_names_of_kernel_packages() {
+    let signed = |source: &str, sv: &str, v: &str| {
+        let s = Software {
+            source_package: Some(source.into()),
+            source_version: Some(sv.into()),
+            ..Software::named("linux-image", Some(v))
+        };
+        let (name, version) = s.security_source();
+        (name.into_owned(), version.map(str::to_owned))
+    };
+    let pair = |n: &str, v: &str| (n.to_owned(), Some(v.to_owned()));
+    assert_eq!(
+        signed("linux-signed-arm64", "6.1.55+1", "6.1.55-1"),
+        pair("linux", "6.1.55-1")
+    );
+    assert_eq!(
+        signed("linux-signed", "5.15.0-91.101", "5.15.0-91.101"),
+        pair("linux", "5.15.0-91.101")
+    );
+    assert_eq!(
+        signed(
+            "linux-signed-hwe-6.5",
+            "6.5.0-14.14~22.04.1",
+            "6.5.0-14.14~22.04.1"
+        ),
+        pair("linux-hwe-6.5", "6.5.0-14.14~22.04.1")
+    );
+    // Ubuntu's meta packages use another version scheme: never compared as the kernel.
+    assert_eq!(
+        signed("linux-meta", "5.15.0.91.88", "5.15.0.91.88"),
+        pair("linux-meta", "5.15.0.91.88")
+    );
+    assert_eq!(
+        signed("openssl", "3.0.11-1~deb12u2", "3.0.11-1~deb12u2+b1"),
+        pair("openssl", "3.0.11-1~deb12u2")
+    );
 }

@@ -1,6 +1,7 @@
 //! Vulnerabilities over the API: advisory import (the raw file as the body), feed versions, views and one view's
 //! hosts and trend, national warnings (list, create, CSV/XLSX import), findings and decisions on them, a unit's time
-//! to fix and patch list, a host's verdicts with evidence, and host inventory upload.
+//! to fix and patch list, a host's verdicts with evidence, and host inventory upload (one host, or a unit's WSUS/SCCM/
+//! `Get-HotFix` report covering many).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
@@ -8,8 +9,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use canhgac_model::{AssetId, UnitId};
 use canhgac_store::{
-    AdvisoryFeed, FeedImport, Finding, FindingChange, NationalWarning, PatchItem, Sla, StoredInventory,
-    VulnView, VulnViewDetail, WarningImport, WarningInput,
+    AdvisoryFeed, FeedImport, Finding, FindingChange, InventoryReportImport, NationalWarning, PatchItem, Sla,
+    StoredInventory, VulnView, VulnViewDetail, WarningImport, WarningInput,
 };
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +103,28 @@ pub async fn inventory(
         .recompute_findings(Some(&api.actor), Some(asset.unit_id), &kb)
         .await?;
     Ok((StatusCode::CREATED, Json(inv)))
+}
+
+/// `POST /api/v1/units/{id}/inventory-report?name=…`: a WSUS, SCCM or `Get-HotFix` report (CSV or XLSX, raw body)
+/// covering many hosts; each host is attached to the unit's asset of that name, then the unit is recomputed once.
+/// The summary lists hosts matched (with their asset), unmatched, ambiguous, and rows not used.
+pub async fn inventory_report(
+    api: Api,
+    Path(id): Path<i64>,
+    Query(p): Query<FileParams>,
+    body: Bytes,
+) -> ApiResult<InventoryReportImport> {
+    let store = &api.state.store;
+    let report = store
+        .import_inventory_report(&api.actor, UnitId(id), &p.name, &body)
+        .await?;
+    if !report.matched.is_empty() {
+        let kb = api.state.knowledge.get(store).await?;
+        store
+            .recompute_findings(Some(&api.actor), Some(UnitId(id)), &kb)
+            .await?;
+    }
+    Ok(Json(report))
 }
 
 #[derive(Deserialize)]

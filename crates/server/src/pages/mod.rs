@@ -55,6 +55,17 @@ pub fn see_other(to: &str) -> axum::response::Response {
     axum::response::IntoResponse::into_response(axum::response::Redirect::to(to))
 }
 
+/// A multipart upload form (`csrf`, `file`) with its CSRF token checked: the file's name and bytes (empty when no
+/// file was sent), or the error page.
+pub async fn read_upload(
+    page: &Page,
+    mp: axum::extract::Multipart,
+) -> Result<(String, axum::body::Bytes), axum::response::Response> {
+    let (fields, file) = read_multipart(page, mp).await?;
+    page.check_csrf(fields.get("csrf").map_or("", String::as_str))?;
+    Ok(file.unwrap_or_default())
+}
+
 /// A multipart form: its text fields and its one file (name, bytes). Oversize and malformed bodies become the
 /// error page in the user's language.
 pub async fn read_multipart(

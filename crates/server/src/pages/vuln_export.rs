@@ -121,19 +121,36 @@ fn patch_workbook(page: &Page, unit: &str, list: &[PatchItem]) -> Result<Vec<u8>
             "vuln.cves",
             "vuln.host_count",
             "vuln.hosts",
+            "vuln.fixed_package",
         ],
     )?;
     let no_kb = page.t("vuln.no_kb");
+    // A Linux finding's fix is a package version, in its own column; its KB cell stays empty.
+    fn kb_cell<'a>(p: &'a PatchItem, no_kb: &'a str) -> &'a str {
+        match (p.package, p.kb.is_empty()) {
+            (true, _) => "",
+            (false, true) => no_kb,
+            (false, false) => &p.kb,
+        }
+    }
+    fn package_cell(p: &PatchItem) -> &str {
+        if p.package {
+            &p.kb
+        } else {
+            ""
+        }
+    }
     for (i, p) in list.iter().enumerate() {
         let r = 3 + i as u32;
         sheet.write_number(r, 0, (i + 1) as f64)?;
-        sheet.write_string(r, 1, if p.kb.is_empty() { &no_kb } else { &p.kb })?;
+        sheet.write_string(r, 1, kb_cell(p, &no_kb))?;
         sheet.write_string(r, 2, risk(page, p))?;
         sheet.write_number(r, 3, p.cves.len() as f64)?;
         sheet.write_string(r, 4, p.cves.join(", "))?;
         sheet.write_number(r, 5, p.hosts.len() as f64)?;
         let hosts: Vec<&str> = p.hosts.iter().map(|(_, h)| h.as_str()).collect();
         sheet.write_string(r, 6, hosts.join(", "))?;
+        sheet.write_string(r, 7, package_cell(p))?;
     }
     let by_host = book.add_worksheet();
     by_host.set_name(page.t("vuln.sheet_host_patches"))?;
@@ -147,6 +164,7 @@ fn patch_workbook(page: &Page, unit: &str, list: &[PatchItem]) -> Result<Vec<u8>
             "vuln.kb",
             "vuln.risk",
             "vuln.cves",
+            "vuln.fixed_package",
         ],
     )?;
     let mut r = 1u32;
@@ -154,9 +172,10 @@ fn patch_workbook(page: &Page, unit: &str, list: &[PatchItem]) -> Result<Vec<u8>
         for (_, host) in &p.hosts {
             by_host.write_string(r, 0, host)?;
             by_host.write_number(r, 1, (i + 1) as f64)?;
-            by_host.write_string(r, 2, if p.kb.is_empty() { &no_kb } else { &p.kb })?;
+            by_host.write_string(r, 2, kb_cell(p, &no_kb))?;
             by_host.write_string(r, 3, risk(page, p))?;
             by_host.write_string(r, 4, p.cves.join(", "))?;
+            by_host.write_string(r, 5, package_cell(p))?;
             r += 1;
         }
     }

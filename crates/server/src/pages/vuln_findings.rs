@@ -1,5 +1,6 @@
-//! A unit's patch list, a host's findings with their evidence and its inventory upload, and the decisions people
-//! take on a finding (in progress, fixed, risk accepted with reason and expiry, false positive with reason).
+//! A unit's patch list and its WSUS/SCCM/`Get-HotFix` report import, a host's findings with their evidence and its
+//! inventory upload, and the decisions people take on a finding (in progress, fixed, risk accepted with reason and
+//! expiry, false positive with reason).
 
 use axum::extract::{Multipart, Path, Query};
 use axum::http::StatusCode;
@@ -11,10 +12,14 @@ use minijinja::{context, Value};
 use serde::Deserialize;
 
 use crate::auth::Page;
-use crate::pages::{field_messages, read_multipart, see_other};
+use crate::pages::{field_messages, read_upload, see_other};
 
-/// `GET /vulnerabilities/units/{id}`: the unit's patch list, by risk.
+/// `GET /vulnerabilities/units/{id}`: the unit's patch list, by risk, and the update report import.
 pub async fn unit(page: Page, Path(id): Path<i64>) -> Response {
+    render_unit(&page, id, Value::UNDEFINED, StatusCode::OK).await
+}
+
+async fn render_unit(page: &Page, id: i64, extra: Value, status: StatusCode) -> Response {
     let store = &page.state.store;
     let loaded = async {
         Ok::<_, StoreError>((
@@ -24,9 +29,65 @@ pub async fn unit(page: Page, Path(id): Path<i64>) -> Response {
         ))
     };
     match loaded.await {
-        Ok((unit, patches, sla)) => {
+        Ok((unit, list, sla)) => {
             let can_set_sla = page.actor.allows(Permission::AdministerUnit, unit.id);
-            page.render("vuln_unit.html", context! { unit, patches, sla, can_set_sla })
+            let can_work = page.actor.allows(Permission::Operate, unit.id);
+            // Microsoft updates by KB; Linux findings by the package version that fixes them, in their own table.
+            let (package_fixes, patches): (Vec<_>, Vec<_>) = list.into_iter().partition(|p| p.package);
+            let ctx =
+                page.ctx(context! { unit, patches, package_fixes, sla, can_set_sla, can_work, ..extra });
+            page.state.views.render_status(status, "vuln_unit.html", ctx)
+        }
+        Err(e) => page.fail(e),
+    }
+}
+
+/// `POST /vulnerabilities/units/{id}/inventory-report` (multipart: `csrf`, `file`): a WSUS, SCCM or `Get-HotFix`
+/// report of many hosts, each attached to the unit's asset of that name; the unit is recomputed once and the page
+/// shows the hosts matched, unmatched and ambiguous and the rows not used.
+pub async fn import_report(page: Page, Path(id): Path<i64>, mp: Multipart) -> Response {
+    let (name, bytes) = match read_upload(&page, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let store = &page.state.store;
+    match store
+        .import_inventory_report(&page.actor, UnitId(id), &name, &bytes)
+        .await
+    {
+        Ok(report) => {
+            if !report.matched.is_empty() {
+                let done = async {
+                    let kb = page.state.knowledge.get(store).await?;
+                    store
+                        .recompute_findings(Some(&page.actor), Some(UnitId(id)), &kb)
+                        .await
+                };
+                if let Err(e) = done.await {
+                    return page.fail(e);
+                }
+            }
+            let problems: Vec<Value> = report
+                .problems
+                .iter()
+                .map(|p| {
+                    context! {
+                        line => p.line, column => p.column, value => p.value, host => p.host,
+                        message => page.t(&format!("vreport.{}", p.code)),
+                    }
+                })
+                .collect();
+            render_unit(&page, id, context! { report, problems }, StatusCode::OK).await
+        }
+        Err(StoreError::Invalid(inv)) => {
+            let report_errors = Value::from_serialize(field_messages(&page, &inv.0));
+            render_unit(
+                &page,
+                id,
+                context! { report_errors },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => page.fail(e),
     }
@@ -117,14 +178,10 @@ async fn render_host(page: &Page, id: i64, view: &str, extra: Value, status: Sta
 /// `POST /assets/{id}/inventory` (multipart: `csrf`, `file`): attaches a `systeminfo`, `wmic qfe` or agent JSON
 /// inventory to the host and recomputes its unit's findings.
 pub async fn upload_inventory(page: Page, Path(id): Path<i64>, mp: Multipart) -> Response {
-    let (fields, file) = match read_multipart(&page, mp).await {
+    let (name, bytes) = match read_upload(&page, mp).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = page.check_csrf(fields.get("csrf").map_or("", String::as_str)) {
-        return r;
-    }
-    let (name, bytes) = file.unwrap_or_default();
     let state = &page.state;
     match state
         .store

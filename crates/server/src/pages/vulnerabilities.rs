@@ -11,7 +11,7 @@ use minijinja::{context, Value};
 use serde::Deserialize;
 
 use crate::auth::Page;
-use crate::pages::{field_messages, read_multipart, see_other};
+use crate::pages::{field_messages, read_upload, see_other};
 
 /// The view shown when none is asked for.
 pub(crate) const DEFAULT_VIEW: &str = "saved:ms-2023-may-dec";
@@ -198,14 +198,10 @@ pub async fn create_warning(page: Page, Form(f): Form<WarningForm>) -> Response 
 
 /// `POST /vulnerabilities/warnings/import` (multipart: `csrf`, `file`): warnings from CSV/XLSX, bad lines listed.
 pub async fn import_warnings(page: Page, mp: Multipart) -> Response {
-    let (fields, file) = match read_multipart(&page, mp).await {
+    let (name, bytes) = match read_upload(&page, mp).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    if let Err(r) = page.check_csrf(fields.get("csrf").map_or("", String::as_str)) {
-        return r;
-    }
-    let (name, bytes) = file.unwrap_or_default();
     match page.state.store.import_warnings(&page.actor, &name, &bytes).await {
         Ok(report) => {
             if report.created + report.updated > 0 {

@@ -732,4 +732,12 @@ pub(super) fn api(t: Table) -> Table {
         api::vulnerabilities::inventory,
         UPLOAD_LIMIT,
     )
+    .add_limited(
+        "POST",
+        "/api/v1/units/{id}/inventory-report",
+        Token,
+        "Import a WSUS/SCCM/Get-HotFix report of many hosts for a unit",
+        api::vulnerabilities::inventory_report,
+        UPLOAD_LIMIT,
+    )
 }

@@ -549,6 +549,14 @@ pub(super) fn console(t: Table) -> Table {
         "Set a unit's time to fix by severity",
         pages::vuln_findings::set_sla,
     )
+    .add_limited(
+        "POST",
+        "/vulnerabilities/units/{id}/inventory-report",
+        Session,
+        "Import a WSUS/SCCM/Get-HotFix report of many hosts for a unit",
+        pages::vuln_findings::import_report,
+        UPLOAD_LIMIT,
+    )
     .add(
         "GET",
         "/vulnerabilities/findings/{id}",

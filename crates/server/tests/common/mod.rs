@@ -99,7 +99,7 @@ pub fn systeminfo(host: &str, kbs: &[&str]) -> Vec<u8> {
 /// Marker of unit B's data: no response to anyone outside B or the Department may contain it.
 pub const SECRET: &str = "SECRETB";
 
-async fn who(store: &Store, username: &str, password: &str) -> Who {
+pub async fn who(store: &Store, username: &str, password: &str) -> Who {
     let login = store.login(username, password).await.unwrap();
     let actor = Actor {
         user_id: login.user.id,

@@ -1,12 +1,13 @@
 //! Vulnerabilities: advisory feed versions (parsed by `canhgac-vuln` before anything is stored; the original bytes
-//! are kept and the knowledge base is rebuilt from them), host inventories attached to assets, national warnings
-//! (`warnings.rs`), findings per (asset, CVE) with SLA due dates and people's decisions (`findings.rs`), and the
-//! views over them: exposure per warning or saved query with a daily trend, patch lists, a host's evidence
-//! (`views.rs`).
+//! are kept and the knowledge base is rebuilt from them), host inventories attached to assets (one at a time, or
+//! per host from a WSUS/SCCM/`Get-HotFix` report: `report.rs`), national warnings (`warnings.rs`), findings per
+//! (asset, CVE) with SLA due dates and people's decisions (`findings.rs`), and the views over them: exposure per
+//! warning or saved query with a daily trend, patch lists, a host's evidence (`views.rs`).
 
 mod agent_feed;
 mod findings;
 mod recompute;
+mod report;
 mod views;
 mod warnings;
 
@@ -14,10 +15,11 @@ pub(crate) use agent_feed::{attach_agent_inventory, RecomputeQueue};
 pub use agent_feed::{KnowledgeFuture, KnowledgeSource, DEFAULT_COALESCE};
 pub use canhgac_vuln::KnowledgeBase;
 pub use findings::{Finding, FindingChange, FindingStatus, RecomputeReport, Sla};
+pub use report::{InventoryReportImport, ReportHostOutcome, ReportRowProblem};
 pub use views::{ExposedHost, PatchItem, TrendPoint, VulnView, VulnViewDetail, SAVED_VIEWS};
 pub use warnings::{NationalWarning, RowError, WarningImport, WarningInput};
 
-use canhgac_model::{Actor, AssetId, FieldError, Invalid, Millis, Permission};
+use canhgac_model::{Actor, AssetId, FieldError, Invalid, Millis, Permission, UnitId};
 use canhgac_vuln::advisory::{parse_any, Feed};
 use canhgac_vuln::inventory::{parse_inventory, HostInventory};
 use serde::Serialize;
@@ -25,7 +27,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{append, Change};
-use crate::{get_i64, get_str, now_ms, Result, Store, StoreError};
+use crate::{get_i64, get_str, now_ms, Result, Store, StoreError, WriteTx};
 
 /// A stored advisory feed version.
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +122,71 @@ fn row_to_feed(r: &sqlx::any::AnyRow) -> Result<AdvisoryFeed> {
 const FEED_SELECT: &str =
     "SELECT f.id, f.name, f.kind, f.sha256, f.size, f.summary, f.imported_at, u.username \
                            FROM vuln_feeds f LEFT JOIN users u ON u.id = f.imported_by";
+
+/// Stores a parsed inventory as an asset's latest, with the bytes it came from, and audits it as `attach
+/// host_inventory` in the unit (the caller checked the actor may).
+pub(crate) async fn insert_inventory(
+    w: &mut WriteTx<'_>,
+    actor: &Actor,
+    unit: UnitId,
+    asset: AssetId,
+    file_name: &str,
+    content: &[u8],
+    host: &HostInventory,
+) -> Result<StoredInventory> {
+    let kind = serde_json::to_value(host.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let build = host
+        .os_version
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let kbs: Vec<String> = host.kbs.iter().map(ToString::to_string).collect();
+    let parsed = serde_json::to_string(host).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let now = now_ms();
+    let id = get_i64(
+        &sqlx::query(
+            "INSERT INTO vuln_inventories (unit_id, asset_id, file_name, kind, content, parsed, os_build, kbs, \
+             received_at, received_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(unit.0)
+        .bind(asset.0)
+        .bind(file_name.to_string())
+        .bind(kind.clone())
+        .bind(content.to_vec())
+        .bind(parsed)
+        .bind(build.clone())
+        .bind(kbs.join(" "))
+        .bind(now)
+        .bind(actor.user_id.0)
+        .fetch_one(&mut *w.tx)
+        .await?,
+        "id",
+    )?;
+    let mut after = serde_json::json!({
+        "asset": asset.0, "file": file_name, "kind": kind, "build": build, "kbs": kbs.len(),
+    });
+    if !host.pending_reboot.is_empty() {
+        let pending: Vec<String> = host.pending_reboot.iter().map(ToString::to_string).collect();
+        after["pending_reboot"] = serde_json::json!(pending);
+    }
+    let change = Change::new("attach", "host_inventory", id.to_string())
+        .unit(unit)
+        .after(&after);
+    append(w, Some(actor), change).await?;
+    Ok(StoredInventory {
+        id,
+        asset_id: asset,
+        file_name: file_name.to_string(),
+        kind,
+        os_build: build,
+        kbs,
+        received_at: now,
+        warnings: host.warnings.clone(),
+    })
+}
 
 impl Store {
     /// Imports one advisory file (the Department). It is parsed first: a malformed, truncated, wrong-schema or
@@ -231,55 +298,10 @@ impl Store {
         };
         let host = parse_inventory(file_name, bytes)
             .map_err(|e| invalid_value("file", "err.inventory_unreadable", &e.to_string()))?;
-        let kind = serde_json::to_value(host.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let build = host
-            .os_version
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let kbs: Vec<String> = host.kbs.iter().map(ToString::to_string).collect();
-        let parsed = serde_json::to_string(&host).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let now = now_ms();
         let mut w = self.begin_write().await?;
-        let id = get_i64(
-            &sqlx::query(
-                "INSERT INTO vuln_inventories (unit_id, asset_id, file_name, kind, content, parsed, os_build, kbs, \
-                 received_at, received_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
-            .bind(a.unit_id.0)
-            .bind(asset.0)
-            .bind(file_name.to_string())
-            .bind(kind.clone())
-            .bind(bytes.to_vec())
-            .bind(parsed)
-            .bind(build.clone())
-            .bind(kbs.join(" "))
-            .bind(now)
-            .bind(actor.user_id.0)
-            .fetch_one(&mut *w.tx)
-            .await?,
-            "id",
-        )?;
-        let change = Change::new("attach", "host_inventory", id.to_string())
-            .unit(a.unit_id)
-            .after(&serde_json::json!({
-                "asset": asset.0, "file": file_name, "kind": kind, "build": build, "kbs": kbs.len(),
-            }));
-        append(&mut w, Some(actor), change).await?;
+        let stored = insert_inventory(&mut w, actor, a.unit_id, asset, file_name, bytes, &host).await?;
         w.commit().await?;
-        Ok(StoredInventory {
-            id,
-            asset_id: asset,
-            file_name: file_name.to_string(),
-            kind,
-            os_build: build,
-            kbs,
-            received_at: now,
-            warnings: host.warnings,
-        })
+        Ok(stored)
     }
 
     /// The latest inventory of an asset the actor reads, if any.

@@ -8,7 +8,7 @@ use crate::placeholders;
 use crate::{get_i64, get_str, now_ms, Result, Store, StoreError, WriteTx};
 use canhgac_model::{Actor, AssetId, Criticality, Scope, UnitId};
 use canhgac_vuln::query::AdvisoryQuery;
-use canhgac_vuln::KnowledgeBase;
+use canhgac_vuln::{Kb, KnowledgeBase};
 use serde::Serialize;
 
 /// A finding that still needs work: vulnerable, and neither fixed, accepted nor declared a false positive.
@@ -75,8 +75,11 @@ pub struct VulnViewDetail {
 /// An update to deploy in a unit: the CVEs it closes and the hosts that need it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PatchItem {
-    /// `KB5026361`, or empty when the advisories name no KB.
+    /// `KB5026361`, or empty when the advisories name no KB; for a package (`package`), the package fix as the
+    /// matcher gives it (`openssh-client → 1:9.2p1-2+deb12u1`).
     pub kb: String,
+    /// True when `kb` is a package and the version that fixes it (Linux), not a Microsoft update.
+    pub package: bool,
     pub cves: Vec<String>,
     pub hosts: Vec<(AssetId, String)>,
     pub kev: bool,
@@ -85,6 +88,26 @@ pub struct PatchItem {
     pub top_criticality: Criticality,
     /// A host carries the `internet` tag (internet-facing).
     pub internet: bool,
+}
+
+/// The fixes a finding's `kb` text names, and whether they are packages: Microsoft updates are space-separated
+/// KB numbers (`KB5026361 KB5026362`); a package finding holds `; `-separated fixes (`openssh-client →
+/// 1:9.2p1-2+deb12u1; openssh-server → 1:9.2p1-2+deb12u1`). Empty text is one item without a KB.
+fn fixes_of(text: &str) -> (Vec<String>, bool) {
+    let text = text.trim();
+    if text.is_empty() {
+        return (vec![String::new()], false);
+    }
+    if text.split_whitespace().all(|t| Kb::parse_prefixed(t).is_some()) {
+        return (text.split_whitespace().map(str::to_owned).collect(), false);
+    }
+    let fixes = text
+        .split("; ")
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (fixes, true)
 }
 
 /// The SQL condition limiting `col` to the actor's scope (and to `unit` when given).
@@ -317,11 +340,7 @@ impl Store {
         let mut items: BTreeMap<String, PatchItem> = BTreeMap::new();
         for r in &rows {
             let kb_text = get_str(r, "kb")?;
-            let kbs: Vec<String> = if kb_text.trim().is_empty() {
-                vec![String::new()]
-            } else {
-                kb_text.split_whitespace().map(str::to_owned).collect()
-            };
+            let (kbs, package) = fixes_of(&kb_text);
             let asset = (AssetId(get_i64(r, "asset_id")?), get_str(r, "hostname")?);
             let cve = get_str(r, "cve")?;
             let crit = Criticality::from_rank(get_i64(r, "criticality")?);
@@ -329,6 +348,7 @@ impl Store {
             for kb in kbs {
                 let item = items.entry(kb.clone()).or_insert_with(|| PatchItem {
                     kb,
+                    package,
                     cves: Vec::new(),
                     hosts: Vec::new(),
                     kev: false,

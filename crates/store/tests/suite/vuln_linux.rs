@@ -85,6 +85,21 @@ pub async fn linux_agent_inventories_to_findings(store: &Store) {
         )),
         "{f:?}"
     );
+    // The unit's patch list names the package and its fixed version, one item per package, marked as a package.
+    let patches = store.patch_list(&w.a_admin, w.a).await.unwrap();
+    let client = patches
+        .iter()
+        .find(|p| p.kb == "openssh-client → 1:9.2p1-2+deb12u1")
+        .unwrap_or_else(|| panic!("{patches:#?}"));
+    assert!(client.package);
+    assert!(client.cves.contains(&"CVE-2023-38408".to_owned()));
+    assert_eq!(client.hosts.len(), 3, "{client:?}");
+    assert!(
+        patches
+            .iter()
+            .all(|p| p.package && (p.kb.contains(" → ") || p.kb.ends_with(": no fix yet"))),
+        "every item is a whole package fix: {patches:#?}"
+    );
     let cves: Vec<&str> = findings.iter().map(|f| f.cve.as_str()).collect();
     for cve in [
         "CVE-2023-38408",

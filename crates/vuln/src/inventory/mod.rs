@@ -1,10 +1,12 @@
 //! Host inventories: what Windows a host runs (name, version, build, architecture) and which KBs it has.
 //! Read from `systeminfo` output in any display language, `wmic qfe` / `Get-HotFix` lists, WES-NG's
-//! update lists (`KBnnnn: title`), or the agent's JSON inventory (see [`agent`]).
+//! update lists (`KBnnnn: title`), or the agent's JSON inventory (see [`agent`]); many hosts at once from a
+//! WSUS, SCCM or `Get-HotFix` report (see [`report`]).
 
 pub mod agent;
 mod decode;
 mod hotfixes;
+pub mod report;
 mod systeminfo;
 
 pub use decode::decode_text;
@@ -12,6 +14,7 @@ pub use decode::decode_text;
 use crate::error::{Error, Location, Result};
 use crate::model::{Kb, Version};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// Processor architecture of the installed Windows.
@@ -52,6 +55,8 @@ pub enum InventoryKind {
     Hotfixes,
     /// Agent JSON.
     Agent,
+    /// One host of a multi-host update report (WSUS, SCCM, `Get-HotFix` export).
+    UpdateReport,
 }
 
 /// An installed program or package, from the agent's software list.
@@ -103,6 +108,40 @@ impl Software {
             self.source_version.as_deref().or(self.version.as_deref()),
         )
     }
+
+    /// The source package and version as distribution security data names them: [`Software::source`], except for
+    /// signed kernels. Debian builds its kernel images from `linux-signed-amd64` / `linux-signed-arm64` (source
+    /// version `6.1.55+1`) and Ubuntu from `linux-signed` / `linux-signed-hwe-6.5`, but the Debian tracker and
+    /// Ubuntu's OSV records name the unsigned source (`linux`, `linux-hwe-6.5`), whose version is the image
+    /// package's own (`6.1.55-1`): that pair is returned. Meta packages (`linux-meta`, version `5.15.0.91.88`) carry
+    /// no kernel and a version in another scheme, so they keep their own name and are never compared with `linux`.
+    pub fn security_source(&self) -> (Cow<'_, str>, Option<&str>) {
+        let (name, version) = self.source();
+        match signed_kernel_source(name) {
+            Some(kernel) => (kernel, self.version.as_deref()),
+            None => (Cow::Borrowed(name), version),
+        }
+    }
+}
+
+/// Debian's architecture names, as they end the signed kernel's source package (`linux-signed-amd64`).
+const DEBIAN_ARCHES: &[&str] = &[
+    "amd64", "arm64", "i386", "armhf", "armel", "ppc64el", "s390x", "mips64el", "mipsel", "riscv64",
+    "loong64",
+];
+
+/// The unsigned kernel source a signed kernel's source package stands for: `linux-signed` and
+/// `linux-signed-<debian arch>` → `linux`; Ubuntu's `linux-signed-<flavour>` → `linux-<flavour>`.
+fn signed_kernel_source(name: &str) -> Option<Cow<'static, str>> {
+    if name == "linux-signed" {
+        return Some(Cow::Borrowed("linux"));
+    }
+    let rest = name.strip_prefix("linux-signed-").filter(|r| !r.is_empty())?;
+    if DEBIAN_ARCHES.contains(&rest) {
+        Some(Cow::Borrowed("linux"))
+    } else {
+        Some(Cow::Owned(format!("linux-{rest}")))
+    }
 }
 
 /// One host's inventory.
@@ -128,6 +167,10 @@ pub struct HostInventory {
     pub server_core: Option<bool>,
     /// Installed KBs.
     pub kbs: BTreeSet<Kb>,
+    /// KBs installed but waiting for a restart (an update report's `InstalledPendingReboot`): not in `kbs`, named in
+    /// the evidence of a verdict they would change.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pending_reboot: BTreeSet<Kb>,
     /// Installed software; `None` when the source does not list software (then component CVEs stay unknown).
     pub software: Option<Vec<Software>>,
     /// Linux: the distribution's os-release `ID` (`debian`, `ubuntu`, `rhel`).
@@ -154,6 +197,7 @@ impl HostInventory {
             arch: None,
             server_core: None,
             kbs: BTreeSet::new(),
+            pending_reboot: BTreeSet::new(),
             software: None,
             distro: None,
             release: None,
@@ -186,6 +230,7 @@ impl HostInventory {
             self.arch,
             self.server_core,
             &self.kbs,
+            &self.pending_reboot,
             &self.software,
             (&self.distro, &self.release),
         )
@@ -195,6 +240,8 @@ impl HostInventory {
     /// missing fields filled.
     pub fn absorb(&mut self, other: HostInventory) {
         self.kbs.extend(other.kbs);
+        self.pending_reboot.extend(other.pending_reboot);
+        self.pending_reboot.retain(|k| !self.kbs.contains(k));
         self.hostname = self.hostname.take().or(other.hostname);
         self.os_name = self.os_name.take().or(other.os_name);
         if self

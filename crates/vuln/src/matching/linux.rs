@@ -6,6 +6,7 @@ use crate::advisory::distro::{PackageAdvisory, PackageStatus};
 use crate::inventory::{HostInventory, Software};
 use crate::knowledge::CveRecord;
 use crate::linux::{compare_dpkg, Distro};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,17 +18,18 @@ pub(super) struct LinuxHost<'h> {
     pub id: &'h str,
     /// The release's codename.
     pub release: Option<&'h str>,
-    /// dpkg packages by source package; `None` when the inventory lists no software.
-    pub by_source: Option<HashMap<&'h str, Vec<&'h Software>>>,
+    /// dpkg packages by source package as security data names it ([`Software::security_source`]: a signed
+    /// kernel under `linux`); `None` when the inventory lists no software.
+    pub by_source: Option<HashMap<Cow<'h, str>, Vec<&'h Software>>>,
 }
 
 impl<'h> LinuxHost<'h> {
     pub(super) fn of(host: &'h HostInventory) -> Option<Self> {
         let id = host.distro.as_deref().filter(|_| host.is_linux())?;
         let by_source = host.software.as_ref().map(|list| {
-            let mut map: HashMap<&str, Vec<&Software>> = HashMap::new();
+            let mut map: HashMap<Cow<'h, str>, Vec<&Software>> = HashMap::new();
             for s in list.iter().filter(|s| s.manager.as_deref() == Some("dpkg")) {
-                map.entry(s.source().0).or_default().push(s);
+                map.entry(s.security_source().0).or_default().push(s);
             }
             map
         });
@@ -118,13 +120,17 @@ fn worst(outcomes: impl Iterator<Item = Outcome<'static>>) -> Outcome<'static> {
 
 /// One binary package against one statement.
 fn binary(bin: &Software, p: &PackageAdvisory) -> Outcome<'static> {
-    let (source, version) = bin.source();
-    let installed = match (&bin.version, bin.source_version.as_deref()) {
+    let (source, _) = bin.source();
+    let (compared, version) = bin.security_source();
+    let mut installed = match (&bin.version, bin.source_version.as_deref()) {
         (Some(v), Some(sv)) if v != sv => format!("{} {v} (source {source} {sv})", bin.name),
         (Some(v), _) if source != bin.name => format!("{} {v} (source {source})", bin.name),
         (Some(v), _) => format!("{} {v}", bin.name),
         (None, _) => bin.name.clone(),
     };
+    if compared != source {
+        installed.push_str(&format!(" [compared as {compared} {}]", version.unwrap_or("?")));
+    }
     let urgency = p
         .urgency
         .as_deref()

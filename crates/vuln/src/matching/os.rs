@@ -92,6 +92,18 @@ pub(super) fn os_product(
     if let Some(hv) = host_version {
         evidence.push_str(&format!("; OS build {hv} is below it"));
     }
+    if let Some(proof) = kbs.iter().find_map(|k| ctx.pending.get(k)) {
+        let via = if proof.chain.len() > 1 {
+            let names: Vec<String> = proof.chain.iter().map(Kb::to_string).collect();
+            format!(" ({})", names.join(" supersedes "))
+        } else {
+            String::new()
+        };
+        evidence.push_str(&format!(
+            "; {} is installed but waits for a restart (pending reboot){via}: not counted until the host restarts",
+            proof.installed()
+        ));
+    }
     Outcome::Vulnerable { kbs, evidence }
 }
 
