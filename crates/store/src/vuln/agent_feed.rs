@@ -19,7 +19,7 @@ use canhgac_model::{AssetId, UnitId};
 use canhgac_vuln::inventory::parse_inventory;
 use canhgac_vuln::KnowledgeBase;
 
-use crate::audit::{append, Change};
+use super::{insert_inventory, AttachedBy, NewInventory};
 use crate::{get_i64, get_str, Result, Store, WriteTx};
 
 /// How long the first inventory's recompute waits for others of the same minute.
@@ -106,37 +106,15 @@ pub(crate) async fn attach_agent_inventory(
             return Ok(true);
         }
     }
-    let build = host
-        .os_version
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let kbs: Vec<String> = host.kbs.iter().map(ToString::to_string).collect();
-    let packages = host.software.as_ref().map_or(0, Vec::len);
-    let id = get_i64(
-        &sqlx::query(
-            "INSERT INTO vuln_inventories (unit_id, asset_id, file_name, kind, content, parsed, os_build, kbs, \
-             received_at, received_by) VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7, $8, NULL) RETURNING id",
-        )
-        .bind(unit.0)
-        .bind(asset.0)
-        .bind(file_name.clone())
-        .bind(doc.as_bytes().to_vec())
-        .bind(parsed)
-        .bind(build.clone())
-        .bind(kbs.join(" "))
-        .bind(now)
-        .fetch_one(&mut *w.tx)
-        .await?,
-        "id",
-    )?;
-    let change = Change::new("attach", "host_inventory", id.to_string())
-        .unit(unit)
-        .after(&serde_json::json!({
-            "asset": asset.0, "file": file_name, "kind": "agent", "agent": agent, "build": build,
-            "kbs": kbs.len(), "packages": packages,
-        }));
-    append(w, None, change).await?;
+    let new = NewInventory {
+        unit,
+        asset,
+        file_name: &file_name,
+        content: doc.as_bytes(),
+        host: &host,
+        received_at: now,
+    };
+    insert_inventory(w, AttachedBy::Agent(agent), new).await?;
     Ok(true)
 }
 

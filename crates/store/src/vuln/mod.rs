@@ -123,17 +123,39 @@ const FEED_SELECT: &str =
     "SELECT f.id, f.name, f.kind, f.sha256, f.size, f.summary, f.imported_at, u.username \
                            FROM vuln_feeds f LEFT JOIN users u ON u.id = f.imported_by";
 
+/// Who attaches an inventory.
+pub(crate) enum AttachedBy<'a> {
+    /// A person (the caller checked they may): audited as them and recorded as the inventory's receiver.
+    Person(&'a Actor),
+    /// An agent's own inventory: audited as the system on the agent's behalf, naming the agent.
+    Agent(i64),
+}
+
+/// An inventory to store: the parsed host and the bytes it came from.
+pub(crate) struct NewInventory<'a> {
+    pub unit: UnitId,
+    pub asset: AssetId,
+    pub file_name: &'a str,
+    pub content: &'a [u8],
+    pub host: &'a HostInventory,
+    pub received_at: Millis,
+}
+
 /// Stores a parsed inventory as an asset's latest, with the bytes it came from, and audits it as `attach
-/// host_inventory` in the unit (the caller checked the actor may).
+/// host_inventory` in the unit.
 pub(crate) async fn insert_inventory(
     w: &mut WriteTx<'_>,
-    actor: &Actor,
-    unit: UnitId,
-    asset: AssetId,
-    file_name: &str,
-    content: &[u8],
-    host: &HostInventory,
+    by: AttachedBy<'_>,
+    new: NewInventory<'_>,
 ) -> Result<StoredInventory> {
+    let NewInventory {
+        unit,
+        asset,
+        file_name,
+        content,
+        host,
+        received_at,
+    } = new;
     let kind = serde_json::to_value(host.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -145,7 +167,10 @@ pub(crate) async fn insert_inventory(
         .unwrap_or_default();
     let kbs: Vec<String> = host.kbs.iter().map(ToString::to_string).collect();
     let parsed = serde_json::to_string(host).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let now = now_ms();
+    let (actor, received_by) = match by {
+        AttachedBy::Person(actor) => (Some(actor), Some(actor.user_id.0)),
+        AttachedBy::Agent(_) => (None, None),
+    };
     let id = get_i64(
         &sqlx::query(
             "INSERT INTO vuln_inventories (unit_id, asset_id, file_name, kind, content, parsed, os_build, kbs, \
@@ -159,8 +184,8 @@ pub(crate) async fn insert_inventory(
         .bind(parsed)
         .bind(build.clone())
         .bind(kbs.join(" "))
-        .bind(now)
-        .bind(actor.user_id.0)
+        .bind(received_at)
+        .bind(received_by)
         .fetch_one(&mut *w.tx)
         .await?,
         "id",
@@ -168,6 +193,10 @@ pub(crate) async fn insert_inventory(
     let mut after = serde_json::json!({
         "asset": asset.0, "file": file_name, "kind": kind, "build": build, "kbs": kbs.len(),
     });
+    if let AttachedBy::Agent(agent) = by {
+        after["agent"] = serde_json::json!(agent);
+        after["packages"] = serde_json::json!(host.software.as_ref().map_or(0, Vec::len));
+    }
     if !host.pending_reboot.is_empty() {
         let pending: Vec<String> = host.pending_reboot.iter().map(ToString::to_string).collect();
         after["pending_reboot"] = serde_json::json!(pending);
@@ -175,7 +204,7 @@ pub(crate) async fn insert_inventory(
     let change = Change::new("attach", "host_inventory", id.to_string())
         .unit(unit)
         .after(&after);
-    append(w, Some(actor), change).await?;
+    append(w, actor, change).await?;
     Ok(StoredInventory {
         id,
         asset_id: asset,
@@ -183,7 +212,7 @@ pub(crate) async fn insert_inventory(
         kind,
         os_build: build,
         kbs,
-        received_at: now,
+        received_at,
         warnings: host.warnings.clone(),
     })
 }
@@ -299,7 +328,15 @@ impl Store {
         let host = parse_inventory(file_name, bytes)
             .map_err(|e| invalid_value("file", "err.inventory_unreadable", &e.to_string()))?;
         let mut w = self.begin_write().await?;
-        let stored = insert_inventory(&mut w, actor, a.unit_id, asset, file_name, bytes, &host).await?;
+        let new = NewInventory {
+            unit: a.unit_id,
+            asset,
+            file_name,
+            content: bytes,
+            host: &host,
+            received_at: now_ms(),
+        };
+        let stored = insert_inventory(&mut w, AttachedBy::Person(actor), new).await?;
         w.commit().await?;
         Ok(stored)
     }

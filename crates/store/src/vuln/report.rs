@@ -9,8 +9,8 @@ use canhgac_vuln::inventory::MAX_INVENTORY_BYTES;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-use super::{insert_inventory, invalid, invalid_value};
-use crate::{get_i64, get_str, Result, Store, StoreError};
+use super::{insert_inventory, invalid, invalid_value, AttachedBy, NewInventory};
+use crate::{get_i64, get_str, now_ms, Result, Store, StoreError};
 
 /// One host of the report and what became of it.
 #[derive(Debug, Clone, Serialize)]
@@ -151,9 +151,15 @@ impl Store {
                 None | Some([]) => out.unmatched.push(outcome(h, Vec::new())),
                 Some([asset]) => {
                     let content = serde_json::to_vec(h).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let stored =
-                        insert_inventory(&mut w, actor, unit, *asset, file_name, &content, &h.inventory)
-                            .await?;
+                    let new = NewInventory {
+                        unit,
+                        asset: *asset,
+                        file_name,
+                        content: &content,
+                        host: &h.inventory,
+                        received_at: now_ms(),
+                    };
+                    let stored = insert_inventory(&mut w, AttachedBy::Person(actor), new).await?;
                     let mut o = outcome(h, vec![*asset]);
                     o.inventory_id = Some(stored.id);
                     out.matched.push(o);
