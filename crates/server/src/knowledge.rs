@@ -5,8 +5,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use canhgac_model::Millis;
-use canhgac_store::{Store, StoreError};
+use canhgac_model::{Actor, Millis, UnitId};
+use canhgac_store::{RecomputeReport, Store, StoreError};
 use canhgac_vuln::KnowledgeBase;
 
 /// The current knowledge base and the background recompute's state.
@@ -51,6 +51,18 @@ impl Knowledge {
         let kb = Arc::new(kb);
         *self.current.write().await = Some(kb.clone());
         Ok(kb)
+    }
+
+    /// Recomputes one unit's findings as `actor` with the current knowledge base (after inventories are attached;
+    /// the store checks the actor operates the unit).
+    pub async fn recompute_unit(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        unit: UnitId,
+    ) -> Result<RecomputeReport, StoreError> {
+        let kb = self.get(store).await?;
+        store.recompute_findings(Some(actor), Some(unit), &kb).await
     }
 
     /// When the background recompute now running started, if one runs.

@@ -98,9 +98,9 @@ pub async fn inventory(
         .attach_inventory(&api.actor, AssetId(id), &p.name, &body)
         .await?;
     let asset = store.asset(&api.actor, AssetId(id)).await?;
-    let kb = api.state.knowledge.get(store).await?;
-    store
-        .recompute_findings(Some(&api.actor), Some(asset.unit_id), &kb)
+    api.state
+        .knowledge
+        .recompute_unit(store, &api.actor, asset.unit_id)
         .await?;
     Ok((StatusCode::CREATED, Json(inv)))
 }
@@ -119,9 +119,9 @@ pub async fn inventory_report(
         .import_inventory_report(&api.actor, UnitId(id), &p.name, &body)
         .await?;
     if !report.matched.is_empty() {
-        let kb = api.state.knowledge.get(store).await?;
-        store
-            .recompute_findings(Some(&api.actor), Some(UnitId(id)), &kb)
+        api.state
+            .knowledge
+            .recompute_unit(store, &api.actor, UnitId(id))
             .await?;
     }
     Ok(Json(report))

@@ -57,13 +57,8 @@ pub async fn import_report(page: Page, Path(id): Path<i64>, mp: Multipart) -> Re
     {
         Ok(report) => {
             if !report.matched.is_empty() {
-                let done = async {
-                    let kb = page.state.knowledge.get(store).await?;
-                    store
-                        .recompute_findings(Some(&page.actor), Some(UnitId(id)), &kb)
-                        .await
-                };
-                if let Err(e) = done.await {
+                let knowledge = &page.state.knowledge;
+                if let Err(e) = knowledge.recompute_unit(store, &page.actor, UnitId(id)).await {
                     return page.fail(e);
                 }
             }
@@ -191,10 +186,9 @@ pub async fn upload_inventory(page: Page, Path(id): Path<i64>, mp: Multipart) ->
         Ok(inv) => {
             let done = async {
                 let asset = state.store.asset(&page.actor, AssetId(id)).await?;
-                let kb = state.knowledge.get(&state.store).await?;
                 state
-                    .store
-                    .recompute_findings(Some(&page.actor), Some(asset.unit_id), &kb)
+                    .knowledge
+                    .recompute_unit(&state.store, &page.actor, asset.unit_id)
                     .await
             };
             match done.await {
