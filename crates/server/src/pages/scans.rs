@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use canhgac_model::scan::TaskKind;
-use canhgac_model::{Permission, UnitId};
+use canhgac_model::{Invalid, Permission, UnitId};
 use canhgac_store::{LeftOut, NewScanTasks, ScanTarget, StoreError, TasksCreated};
 use minijinja::{context, Value};
 use serde::Deserialize;
@@ -28,6 +28,26 @@ struct Outcome {
     published: Option<i64>,
     created: Option<TasksCreated>,
     errors: Value,
+}
+
+impl Outcome {
+    /// A refused form: its fields' errors in the reader's language.
+    fn invalid(page: &Page, inv: &Invalid) -> Self {
+        Self {
+            errors: Value::from_serialize(field_messages(page, &inv.0)),
+            ..Default::default()
+        }
+    }
+}
+
+/// The page again with a refused form's errors.
+async fn refused(page: &Page, inv: &Invalid) -> Response {
+    render(
+        page,
+        Outcome::invalid(page, inv),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 async fn render(page: &Page, out: Outcome, status: StatusCode) -> Response {
@@ -139,13 +159,9 @@ pub async fn upload(page: Page, mp: Multipart) -> Response {
             },
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(PublishError::Store(StoreError::Invalid(inv))) => (
-            Outcome {
-                errors: Value::from_serialize(field_messages(&page, &inv.0)),
-                ..Default::default()
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(PublishError::Store(StoreError::Invalid(inv))) => {
+            (Outcome::invalid(&page, &inv), StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(PublishError::Store(e)) => return page.fail(e),
     };
     render(&page, out, status).await
@@ -197,13 +213,7 @@ pub async fn create_tasks(page: Page, Form(f): Form<TaskForm>) -> Response {
             };
             render(&page, out, StatusCode::CREATED).await
         }
-        Err(StoreError::Invalid(inv)) => {
-            let out = Outcome {
-                errors: Value::from_serialize(field_messages(&page, &inv.0)),
-                ..Default::default()
-            };
-            render(&page, out, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(StoreError::Invalid(inv)) => refused(&page, &inv).await,
         Err(e) => page.fail(e),
     }
 }
@@ -242,13 +252,7 @@ pub async fn set_schedule(page: Page, Form(f): Form<ScheduleForm>) -> Response {
     };
     match result {
         Ok(_) => crate::pages::see_other("/scan"),
-        Err(StoreError::Invalid(inv)) => {
-            let out = Outcome {
-                errors: Value::from_serialize(field_messages(&page, &inv.0)),
-                ..Default::default()
-            };
-            render(&page, out, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
+        Err(StoreError::Invalid(inv)) => refused(&page, &inv).await,
         Err(e) => page.fail(e),
     }
 }
