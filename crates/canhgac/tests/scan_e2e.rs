@@ -12,21 +12,11 @@
 mod support;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{json, Value};
-
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../agent/tests/fixtures/debian-root");
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap()
-}
+use support::agents::{agent_token, client, new_unit, wait_for, Machine};
 
 fn eicar(facts: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(facts).unwrap();
@@ -50,19 +40,6 @@ fn eicar(facts: &Path) -> Vec<u8> {
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every `.yar` under `dir` (index files, which only include others, left out) as zip members named by their path.
@@ -100,107 +77,6 @@ fn zip_rules(dir: &Path, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
     out.into_inner()
 }
 
-struct Machine {
-    host: String,
-    root: PathBuf,
-    state: PathBuf,
-    agent: Option<Child>,
-}
-
-impl Machine {
-    fn new(dir: &Path, host: &str, mac: &str) -> Machine {
-        let root = dir.join(format!("{host}-root"));
-        copy_dir(Path::new(FIXTURE), &root);
-        std::fs::write(root.join("proc/sys/kernel/hostname"), format!("{host}\n")).unwrap();
-        std::fs::write(root.join("sys/class/net/eth0/address"), format!("{mac}\n")).unwrap();
-        Machine {
-            host: host.into(),
-            root,
-            state: dir.join(format!("{host}-state")),
-            agent: None,
-        }
-    }
-
-    fn plant(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-
-    fn enroll(&self, url: &str, token: &str) {
-        let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-            .args([
-                "agent",
-                "enroll",
-                "--server",
-                url,
-                "--token",
-                token,
-                "--state-dir",
-            ])
-            .arg(&self.state)
-            .arg("--root")
-            .arg(&self.root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "enroll {}: {}",
-            self.host,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Starts the agent; `confined`: without the capabilities that let root read any file, so a file of mode 000
-    /// is unreadable to it as to any other user.
-    fn start(&mut self, confined: bool) {
-        let mut cmd = if confined {
-            let mut c = Command::new("setpriv");
-            c.args(["--bounding-set", "-dac_override,-dac_read_search", "--"])
-                .arg(env!("CARGO_BIN_EXE_canhgac"));
-            c
-        } else {
-            Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        };
-        cmd.args([
-            "agent",
-            "run",
-            "--poll-ms",
-            "200",
-            "--heartbeat-secs",
-            "5",
-            "--task-secs",
-            "1",
-            "--state-dir",
-        ])
-        .arg(&self.state)
-        .arg("--root")
-        .arg(&self.root)
-        .env("CANHGAC_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-        self.agent = Some(cmd.spawn().unwrap());
-    }
-}
-
-impl Drop for Machine {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.agent.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 #[test]
 fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
     let (Some(community), Some(facts), Some(iocs)) = (
@@ -220,7 +96,7 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
     let dir = tempfile::tempdir().unwrap();
     let server = support::start_with(&dir.path().join("data"), &[]);
     let url = server.url.clone();
-    let c = client();
+    let c = client(120);
     let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
     let get = |path: &str| -> Value {
         c.get(format!("{url}{path}"))
@@ -230,15 +106,7 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
             .json()
             .unwrap()
     };
-    let unit: Value = c
-        .post(format!("{url}/api/v1/units"))
-        .bearer_auth(&admin)
-        .json(&json!({"code": "BVSCAN", "name": "Bệnh viện Quét", "kind": "public_hospital"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let unit_id = unit["id"].as_i64().unwrap();
+    let unit_id = new_unit(&c, &url, &admin, "BVSCAN", "Bệnh viện Quét");
 
     // A corrupt bundle is refused on upload; nothing is published.
     let upload = |query: &str, body: Vec<u8>| {
@@ -327,18 +195,10 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
         .unwrap();
     }
     for m in [&m1, &m2] {
-        let r: Value = c
-            .post(format!("{url}/api/v1/agents/tokens"))
-            .bearer_auth(&admin)
-            .json(&json!({"unit_id": unit_id, "label": "scan", "hours": 1}))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        m.enroll(&url, r["token"].as_str().unwrap());
+        m.enroll(&url, &agent_token(&c, &url, &admin, unit_id));
     }
-    m1.start(confine);
-    m2.start(false);
+    m1.start(&["--task-secs", "1"], confine);
+    m2.start(&["--task-secs", "1"], false);
     // A workstation without an agent: never scanned.
     let r = c
         .post(format!("{url}/api/v1/assets"))
