@@ -484,3 +484,173 @@ fn chrono_ms() -> i64 {
     )
     .unwrap()
 }
+
+/// A scan result survives a real outage: the agent (talking to the server through a loopback relay that can hold
+/// one request) takes a quick scan task and scans; its result is held on the way, the server is killed (`kill -9`)
+/// and the held connection dropped, so the result stays in the agent's disk spool; the agent itself is restarted
+/// during the outage; the server comes back on the same data folder and port and the result arrives: exactly the
+/// expected two detections, recorded once, and the same result posted again is answered as a repeat that adds
+/// nothing. (Log lines written during an outage are delivered once: `agent_e2e`.)
+#[test]
+fn a_scan_result_spooled_through_a_server_outage_arrives_once() {
+    let (Some(eicar_rule), Some(facts)) = (
+        canhgac_testdata::require("yara/yara-rules-community/malware/MALW_Eicar.yar"),
+        canhgac_testdata::require("eicar/EICAR_FACTS.md"),
+    ) else {
+        return;
+    };
+    let began = std::time::Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listen = support::free_loopback();
+    let mut server = support::start_on(&data, &listen, &[]);
+    let url = server.url.clone();
+    let relay = support::relay::Relay::start(&listen);
+    let c = client(30);
+    let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
+    let get = |path: &str| -> Value { support::agents::get(&c, &format!("{url}{path}"), &admin) };
+    let unit_id = new_unit(&c, &url, &admin, "BVOUT", "Bệnh viện Mất điện");
+
+    // The real EICAR rule and a hash list with a line for a planted file.
+    let eicar = eicar(&facts);
+    let payload = b"planted payload for the outage test: not malware, just these bytes\n".to_vec();
+    let empty = dir.path().join("no-rules");
+    std::fs::create_dir_all(&empty).unwrap();
+    let bundle = zip_rules(
+        &empty,
+        &[
+            ("MALW_Eicar.yar", std::fs::read(&eicar_rule).unwrap()),
+            (
+                "hashes.txt",
+                format!("{};planted test payload\n", sha256(&payload)).into_bytes(),
+            ),
+        ],
+    );
+    let r = c
+        .post(format!("{url}/api/v1/scan/rulesets?file=outage.zip&network=true"))
+        .bearer_auth(&admin)
+        .body(bundle)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+
+    let mut m = Machine::new(dir.path(), "srv-outage", "02:00:00:00:0f:01");
+    m.plant("tmp/eicar.com", &eicar);
+    m.plant("home/ops/Downloads/payload.bin", &payload);
+    m.enroll(&relay.url, &agent_token(&c, &url, &admin, unit_id));
+    let agent_args = ["--task-secs", "1"];
+    m.start(&agent_args, false);
+    wait_for("the inventory", 30, || {
+        get(&format!("/api/v1/assets?unit_id={unit_id}"))["total"] == 1
+    });
+    let asset = get(&format!("/api/v1/assets?unit_id={unit_id}"))["items"][0]["id"].clone();
+
+    relay.hold("/result HTTP/1.1");
+    let r: Value = c
+        .post(format!("{url}/api/v1/scan/tasks"))
+        .bearer_auth(&admin)
+        .json(&json!({"unit_id": unit_id, "target": "host", "asset_id": asset, "profile": "quick"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let task_id = r["created"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("task: {r}"));
+    let task = || -> Value {
+        get(&format!("/api/v1/scan/tasks?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == task_id)
+            .unwrap()
+            .clone()
+    };
+    let root = m.root.to_str().unwrap().to_string();
+    let detections = || -> Vec<(String, String)> {
+        let mut d: Vec<(String, String)> = get(&format!("/api/v1/scan/detections?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let path = d["path"].as_str().unwrap();
+                let rel = path.strip_prefix(root.as_str()).unwrap_or(path);
+                (rel.to_string(), d["rule"].as_str().unwrap().to_string())
+            })
+            .collect();
+        d.sort();
+        d
+    };
+
+    // The agent took the task and scanned; its result is on the way when the server dies.
+    relay.wait_held(30);
+    assert_eq!(task()["state"], "running");
+    assert!(detections().is_empty());
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    relay.release();
+    // The agent retries into the void, and is restarted meanwhile: the result waits in its spool on disk.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    m.stop();
+    m.start(&agent_args, false);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+
+    let server = support::start_on(&data, &listen, &[]);
+    assert_eq!(server.url, url);
+    wait_for("the result after the outage", 30, || task()["state"] == "done");
+    let expected = vec![
+        (
+            "/home/ops/Downloads/payload.bin".to_string(),
+            "scan/hash:hashes.txt".to_string(),
+        ),
+        ("/tmp/eicar.com".to_string(), "scan/eicar".to_string()),
+    ];
+    assert_eq!(detections(), expected);
+    let t = task();
+    assert_eq!(t["found"], 2, "{t}");
+    // A little longer: nothing arrives twice.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(detections(), expected);
+    let alerts = get(&format!("/api/v1/alerts?unit_id={unit_id}"));
+    let scan_alerts = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule_id"].as_str().unwrap_or_default().starts_with("scan/"))
+        .count();
+    assert_eq!(scan_alerts, 2, "{alerts}");
+
+    // The same result delivered again (as after a lost answer) is a repeat: recorded once, nothing added.
+    let state: Value = serde_json::from_slice(&std::fs::read(m.state.join("state.json")).unwrap()).unwrap();
+    let credential = state["credential"].as_str().unwrap();
+    let again = json!({
+        "task_id": task_id,
+        "outcome": "done",
+        "scanned": t["scanned"],
+        "found": [
+            {"path": m.root.join("tmp/eicar.com"), "sha256": sha256(&eicar), "size": eicar.len(),
+             "mtime": null, "mode": null, "rules": ["department/v1/MALW_Eicar.yar:eicar"], "hash_lists": []},
+            {"path": m.root.join("home/ops/Downloads/payload.bin"), "sha256": sha256(&payload),
+             "size": payload.len(), "mtime": null, "mode": null, "rules": [],
+             "hash_lists": ["department/v1/hashes.txt"]},
+        ],
+    });
+    let r = c
+        .post(format!("{url}/api/v1/agent/scan/tasks/{task_id}/result"))
+        .bearer_auth(credential)
+        .json(&again)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let recorded: Value = r.json().unwrap();
+    assert_eq!(
+        (recorded["repeated"].as_bool(), recorded["detections"].as_i64()),
+        (Some(true), Some(2)),
+        "{recorded}"
+    );
+    assert_eq!(detections(), expected);
+    let elapsed = began.elapsed();
+    println!("scan result through an outage: {:.1} s", elapsed.as_secs_f64());
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    drop(server);
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod agents;
+pub mod relay;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
