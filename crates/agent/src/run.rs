@@ -45,6 +45,18 @@ impl AgentState {
         })
     }
 
+    /// A client for the enrolled server, trusting its certificate as enrollment chose (pin, CA file or the
+    /// system's authorities).
+    pub fn client(&self) -> Result<HttpClient> {
+        let pin = self.pin.as_deref().map(Pin::parse).transpose()?;
+        let trust = match (pin, self.ca_file.as_deref()) {
+            (Some(pin), _) => Trust::Pin(pin),
+            (None, Some(path)) => Trust::CaFile(path),
+            (None, None) => Trust::System,
+        };
+        HttpClient::with_trust(&self.server, trust)
+    }
+
     /// Writes `state.json` into `dir` (created if needed), readable by the owner only, replaced atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
@@ -437,13 +449,7 @@ pub fn open_enrolled(
     root: Option<PathBuf>,
 ) -> Result<Agent<HttpClient>> {
     let state = AgentState::load(state_dir)?;
-    let pin = state.pin.as_deref().map(Pin::parse).transpose()?;
-    let trust = match (pin, state.ca_file.as_deref()) {
-        (Some(pin), _) => Trust::Pin(pin),
-        (None, Some(path)) => Trust::CaFile(path),
-        (None, None) => Trust::System,
-    };
-    let client = HttpClient::with_trust(&state.server, trust)?;
+    let client = state.client()?;
     let agent = Agent::open(state, client, state_dir, paths, spool, schedule)?;
     Ok(agent.with_inventory(move || inventory_of(root.as_deref())))
 }

@@ -93,9 +93,16 @@ struct RunArgs {
     /// lines are dropped and counted.
     #[arg(long, default_value_t = 256)]
     spool_max_mb: u64,
-    /// A folder a full scan covers (repeatable); by default the machine's root (`--root`, else `/`).
+    /// A folder a full scan covers (repeatable); by default the full profile: every local disk file system of the
+    /// machine (`--root`, else this one). Quick scans always take the quick profile's places.
     #[arg(long)]
     scan_root: Vec<PathBuf>,
+    /// Nice value of the scanning threads (0: unchanged; above 0 their disk reads also get idle priority).
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    scan_nice: i32,
+    /// Leave out of scans what matches this glob, by whole path or by name (`/proc/**`, `*.iso`); repeatable.
+    #[arg(long)]
+    scan_exclude: Vec<String>,
     /// Scan worker threads when the task does not say.
     #[arg(long, default_value_t = 2)]
     scan_threads: usize,
@@ -153,6 +160,11 @@ fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
         scan.full_roots = a.scan_root.clone();
     }
     scan.max_size = a.scan_max_mb.max(1).saturating_mul(1 << 20);
+    scan.budget = canhgac_scan::Budget {
+        nice: (a.scan_nice != 0).then_some(a.scan_nice),
+        idle_io: a.scan_nice > 0,
+    };
+    scan.exclude = a.scan_exclude.clone();
     let tasks =
         canhgac_agent::tasks::open_enrolled(&a.state_dir, scan, Duration::from_secs(a.task_secs.max(1)))
             .with_context(|| format!("opening the task state in {}", a.state_dir.display()))?;
