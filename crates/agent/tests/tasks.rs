@@ -307,6 +307,7 @@ fn scan_tasks_take_the_scanners_profiles_exclusions_and_budget() {
     assert!(r.message.contains("nice 40"), "{}", r.message);
 }
 
+#[cfg(unix)]
 fn file_task(id: i64, kind: TaskKind, path: &Path, sha256: &str) -> AgentTask {
     AgentTask {
         id,
@@ -320,6 +321,7 @@ fn file_task(id: i64, kind: TaskKind, path: &Path, sha256: &str) -> AgentTask {
 }
 
 /// Runs `task` and returns its result.
+#[cfg(unix)]
 fn run_one(tasks: &mut Tasks, fake: &Fake, task: AgentTask) -> TaskResult {
     let id = task.id;
     fake.0.lock().unwrap().tasks.push(task);

@@ -109,10 +109,30 @@ struct RunArgs {
     /// Files larger than this (MiB) are not scanned (they are reported).
     #[arg(long, default_value_t = 100)]
     scan_max_mb: u64,
+    /// Windows: an event channel to forward (repeatable); by default `Security`, `System`, `Application`,
+    /// `Microsoft-Windows-Sysmon/Operational` and `Microsoft-Windows-PowerShell/Operational`. A channel that does
+    /// not exist or cannot be read is reported and left out.
+    #[cfg(windows)]
+    #[arg(long, value_name = "CHANNEL", default_values_t = DEFAULT_CHANNELS.map(String::from))]
+    event_channel: Vec<String>,
+    /// Windows: forward no event channel.
+    #[cfg(windows)]
+    #[arg(long, conflicts_with = "event_channel")]
+    no_event_channels: bool,
     /// Seconds between checks for new tasks from the server.
     #[arg(long, default_value_t = 60)]
     task_secs: u64,
 }
+
+/// The event channels forwarded on Windows unless told otherwise.
+#[cfg(windows)]
+const DEFAULT_CHANNELS: [&str; 5] = [
+    "Security",
+    "System",
+    "Application",
+    "Microsoft-Windows-Sysmon/Operational",
+    "Microsoft-Windows-PowerShell/Operational",
+];
 
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -183,6 +203,10 @@ fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
             anyhow::bail!("--journald: the systemd journal exists on Linux only");
         }
     }
+    #[cfg(windows)]
+    if !a.no_event_channels && !a.event_channel.is_empty() {
+        agent = agent.with_eventlog(open_eventlog(&a.state_dir, &a.event_channel)?);
+    }
     tracing::info!(files = a.follow.len(), "agent running");
     agent.run(stop).context("agent stopped")
 }
@@ -218,6 +242,26 @@ fn windows_service(command: ServiceCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The event channel follower of an enrolled agent (bookmarks in `eventlog.json`, ids carrying the agent's id);
+/// channels that cannot be subscribed are logged and left out.
+#[cfg(windows)]
+fn open_eventlog(
+    state_dir: &std::path::Path,
+    channels: &[String],
+) -> anyhow::Result<canhgac_agent::eventlog::EventLogFollower> {
+    let state = canhgac_agent::AgentState::load(state_dir)?;
+    let follower = canhgac_agent::eventlog::EventLogFollower::open(
+        state_dir.join("eventlog.json"),
+        channels,
+        format!("agent-{}", state.agent_id),
+    )
+    .context("opening the event channels")?;
+    for skipped in &follower.skipped {
+        tracing::warn!(channel = %skipped, "event channel not followed");
+    }
+    Ok(follower)
 }
 
 /// The journal follower of an enrolled agent (ids carry the agent's id, as its file lines do); the journal of a
