@@ -4,7 +4,8 @@
 //! enrollment; `follow.json`
 //! the followed files' checkpoints; `spool/` the batches not yet acknowledged. Each turn of [`Agent::turn`]:
 //! inventory (at start, when its fingerprint changes, and daily), heartbeat, new lines of the followed files pushed
-//! to the spool (durable) before their checkpoint is committed, then spooled batches sent oldest first, each
+//! to the spool (durable) before their checkpoint is committed (likewise journal entries before their cursor, and
+//! on Windows event channel events before their bookmarks), then spooled batches sent oldest first, each
 //! acknowledged only after the server stored it. Every line carries its stable id as `ext_id`, so a batch sent again
 //! after a crash or an outage is stored once. While the server is unreachable the spool grows (bounded) and sending
 //! is retried with a growing pause.
@@ -43,6 +44,18 @@ impl AgentState {
             line: e.line(),
             message: e.to_string(),
         })
+    }
+
+    /// A client for the enrolled server, trusting its certificate as enrollment chose (pin, CA file or the
+    /// system's authorities).
+    pub fn client(&self) -> Result<HttpClient> {
+        let pin = self.pin.as_deref().map(Pin::parse).transpose()?;
+        let trust = match (pin, self.ca_file.as_deref()) {
+            (Some(pin), _) => Trust::Pin(pin),
+            (None, Some(path)) => Trust::CaFile(path),
+            (None, None) => Trust::System,
+        };
+        HttpClient::with_trust(&self.server, trust)
     }
 
     /// Writes `state.json` into `dir` (created if needed), readable by the owner only, replaced atomically.
@@ -158,6 +171,14 @@ struct Envelope<'a> {
     event: String,
 }
 
+/// A structured event (a Windows event's `evtx` JSON object) as sent to the intake.
+#[cfg(windows)]
+#[derive(Serialize)]
+struct JsonEnvelope<'a> {
+    ext_id: &'a str,
+    event: &'a serde_json::Value,
+}
+
 /// A printable token for a syslog header field: no spaces or control characters, at most `max` characters, `-`
 /// when nothing is left.
 pub(crate) fn header_token(text: &str, max: usize) -> String {
@@ -211,6 +232,8 @@ pub struct Agent<T: Transport> {
     sent_fingerprint: Option<String>,
     #[cfg(unix)]
     journal: Option<crate::journald::JournalFollower>,
+    #[cfg(windows)]
+    eventlog: Option<crate::eventlog::EventLogFollower>,
     next_inventory: Instant,
     inventory_sent_at: Option<Instant>,
     next_heartbeat: Instant,
@@ -247,6 +270,8 @@ impl<T: Transport> Agent<T> {
             sent_fingerprint: None,
             #[cfg(unix)]
             journal: None,
+            #[cfg(windows)]
+            eventlog: None,
             next_inventory: now,
             inventory_sent_at: None,
             next_heartbeat: now,
@@ -267,6 +292,13 @@ impl<T: Transport> Agent<T> {
     #[cfg(unix)]
     pub fn with_journal(mut self, journal: crate::journald::JournalFollower) -> Self {
         self.journal = Some(journal);
+        self
+    }
+
+    /// Also forwards Windows event channels through `eventlog`.
+    #[cfg(windows)]
+    pub fn with_eventlog(mut self, eventlog: crate::eventlog::EventLogFollower) -> Self {
+        self.eventlog = Some(eventlog);
         self
     }
 
@@ -369,6 +401,44 @@ impl<T: Transport> Agent<T> {
         Ok(batch.more)
     }
 
+    /// New events of the Windows channels into the spool, each as its `evtx` JSON object under its stable id; the
+    /// bookmarks are committed only once the events are on disk, so a restart neither loses nor repeats one. A
+    /// failing read is logged and tried again at the next turn. Returns whether more is waiting.
+    #[cfg(windows)]
+    fn follow_eventlog(&mut self) -> Result<bool> {
+        const MAX_EVENTS: usize = 1000;
+        let Some(eventlog) = self.eventlog.as_mut() else {
+            return Ok(false);
+        };
+        let batch = match eventlog.poll(MAX_EVENTS) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the event channels failed; retrying");
+                return Ok(false);
+            }
+        };
+        for r in &batch.rejected {
+            tracing::warn!(problem = %r, "Windows event skipped");
+        }
+        if batch.events.is_empty() && batch.rejected.is_empty() {
+            return Ok(false);
+        }
+        let envelopes: Vec<JsonEnvelope<'_>> = batch
+            .events
+            .iter()
+            .map(|e| JsonEnvelope {
+                ext_id: &e.id,
+                event: &e.json,
+            })
+            .collect();
+        if !envelopes.is_empty() {
+            self.spool.push_events(&envelopes)?;
+        }
+        eventlog.commit(&batch.bookmarks)?;
+        self.stats.lines_spooled += batch.events.len() as u64;
+        Ok(batch.events.len() >= MAX_EVENTS)
+    }
+
     /// Sends spooled batches oldest first until the spool is empty or the server fails.
     fn deliver(&mut self, now: Instant) -> Result<()> {
         if now < self.next_send {
@@ -408,6 +478,8 @@ impl<T: Transport> Agent<T> {
         let more = self.follow()?;
         #[cfg(unix)]
         let more = self.follow_journal()? || more;
+        #[cfg(windows)]
+        let more = self.follow_eventlog()? || more;
         self.deliver(now)?;
         if let Some(t) = self.tasks.as_mut() {
             if let Err(e) = t.turn(now) {
@@ -437,13 +509,7 @@ pub fn open_enrolled(
     root: Option<PathBuf>,
 ) -> Result<Agent<HttpClient>> {
     let state = AgentState::load(state_dir)?;
-    let pin = state.pin.as_deref().map(Pin::parse).transpose()?;
-    let trust = match (pin, state.ca_file.as_deref()) {
-        (Some(pin), _) => Trust::Pin(pin),
-        (None, Some(path)) => Trust::CaFile(path),
-        (None, None) => Trust::System,
-    };
-    let client = HttpClient::with_trust(&state.server, trust)?;
+    let client = state.client()?;
     let agent = Agent::open(state, client, state_dir, paths, spool, schedule)?;
     Ok(agent.with_inventory(move || inventory_of(root.as_deref())))
 }

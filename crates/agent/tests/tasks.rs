@@ -89,7 +89,10 @@ fn task(id: i64, digest: &str) -> AgentTask {
 }
 
 fn open(state: &Path, fake: &Fake, root: &Path) -> Tasks {
-    let config = ScanConfig::for_root(Some(root), 1);
+    open_with(state, fake, ScanConfig::for_root(Some(root), 1))
+}
+
+fn open_with(state: &Path, fake: &Fake, config: ScanConfig) -> Tasks {
     Tasks::open(
         state,
         "cga_test",
@@ -213,6 +216,98 @@ fn scans_report_once_across_an_outage_and_a_refused_bundle_keeps_the_previous() 
     assert_eq!(r.found.len(), 2);
 }
 
+/// Quick and full scan tasks take the scanner's profiles on the machine's root (a fake one here): a quick scan
+/// covers the quick profile's places only, a full one the whole file system; both leave out what the agent's
+/// exclusions name, and scan under the agent's CPU budget (an impossible one fails the task, naming it).
+#[cfg(unix)]
+#[test]
+fn scan_tasks_take_the_scanners_profiles_exclusions_and_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap().join("root");
+    let marked = b"hello q7w8e9r0 world";
+    for rel in [
+        "tmp/a.txt",
+        "home/alice/Downloads/b.txt",
+        "etc/cron.d/job",
+        "home/alice/Documents/c.txt",
+        "opt/app/d.txt",
+        "tmp/image.iso",
+    ] {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, marked).unwrap();
+    }
+    std::fs::write(root.join("home/alice/Downloads/clean.txt"), b"nothing").unwrap();
+    let state = dir.path().join("state");
+    let good = bundle("rule planted { strings: $a = \"q7w8e9r0\" condition: $a }", "");
+    let digest = sha256_hex(&good);
+    let fake = Fake::default();
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.up = true;
+        s.bundles.insert(digest.clone(), good);
+    }
+    let mut config = ScanConfig::for_root(Some(&root), 1);
+    config.exclude = vec!["*.iso".into()];
+    let mut tasks = open_with(&state, &fake, config.clone());
+    let found = |r: &TaskResult| -> Vec<String> {
+        let mut f: Vec<String> = r
+            .found
+            .iter()
+            .map(|f| f.path.strip_prefix(root.to_str().unwrap()).unwrap().to_string())
+            .collect();
+        f.sort();
+        f
+    };
+
+    let mut quick = task(1, &digest);
+    quick.profile = ScanProfile::Quick;
+    quick.threads = 0;
+    let r = run_one(&mut tasks, &fake, quick);
+    assert_eq!(r.outcome, TaskOutcome::Done, "{r:?}");
+    assert_eq!(
+        found(&r),
+        ["/etc/cron.d/job", "/home/alice/Downloads/b.txt", "/tmp/a.txt"]
+    );
+    assert_eq!(r.scanned, 4, "the three and the clean download");
+
+    let r = run_one(&mut tasks, &fake, task(2, &digest));
+    assert_eq!(r.outcome, TaskOutcome::Done, "{r:?}");
+    assert_eq!(
+        found(&r),
+        [
+            "/etc/cron.d/job",
+            "/home/alice/Documents/c.txt",
+            "/home/alice/Downloads/b.txt",
+            "/opt/app/d.txt",
+            "/tmp/a.txt"
+        ]
+    );
+    assert_eq!(r.scanned, 6);
+    // The fake root has no mount table: the profile says it scans the root as one file system.
+    assert!(r.message.contains("as one file system"), "{}", r.message);
+
+    // Folders given for full scans replace the profile's.
+    let mut given = config.clone();
+    given.full_roots = vec![root.join("opt")];
+    drop(tasks);
+    let mut tasks = open_with(&state, &fake, given);
+    let r = run_one(&mut tasks, &fake, task(3, &digest));
+    assert_eq!(found(&r), ["/opt/app/d.txt"]);
+
+    let mut impossible = config;
+    impossible.budget = canhgac_scan::Budget {
+        nice: Some(40),
+        idle_io: false,
+    };
+    drop(tasks);
+    let mut tasks = open_with(&state, &fake, impossible);
+    let r = run_one(&mut tasks, &fake, task(4, &digest));
+    assert_eq!(r.outcome, TaskOutcome::Failed);
+    assert!(r.message.contains("nice 40"), "{}", r.message);
+}
+
+#[cfg(unix)]
 fn file_task(id: i64, kind: TaskKind, path: &Path, sha256: &str) -> AgentTask {
     AgentTask {
         id,
@@ -226,6 +321,7 @@ fn file_task(id: i64, kind: TaskKind, path: &Path, sha256: &str) -> AgentTask {
 }
 
 /// Runs `task` and returns its result.
+#[cfg(unix)]
 fn run_one(tasks: &mut Tasks, fake: &Fake, task: AgentTask) -> TaskResult {
     let id = task.id;
     fake.0.lock().unwrap().tasks.push(task);

@@ -8,130 +8,11 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../agent/tests/fixtures/debian-root");
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A machine: its root file system (host name and MAC of its own), state folder and followed log.
-struct Machine {
-    host: String,
-    root: PathBuf,
-    state: PathBuf,
-    log: PathBuf,
-    agent: Option<Child>,
-}
-
-impl Machine {
-    fn new(dir: &Path, host: &str, mac: &str) -> Machine {
-        let root = dir.join(format!("{host}-root"));
-        copy_dir(Path::new(FIXTURE), &root);
-        std::fs::write(root.join("proc/sys/kernel/hostname"), format!("{host}\n")).unwrap();
-        std::fs::write(root.join("sys/class/net/eth0/address"), format!("{mac}\n")).unwrap();
-        let log = dir.join(format!("{host}.log"));
-        std::fs::write(&log, "").unwrap();
-        Machine {
-            host: host.into(),
-            root,
-            state: dir.join(format!("{host}-state")),
-            log,
-            agent: None,
-        }
-    }
-
-    fn enroll(&self, url: &str, token: &str) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_canhgac"))
-            .args([
-                "agent",
-                "enroll",
-                "--server",
-                url,
-                "--token",
-                token,
-                "--state-dir",
-            ])
-            .arg(&self.state)
-            .arg("--root")
-            .arg(&self.root)
-            .env("CANHGAC_LOG", "warn")
-            .output()
-            .unwrap()
-    }
-
-    fn start(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-            .args([
-                "agent",
-                "run",
-                "--poll-ms",
-                "200",
-                "--heartbeat-secs",
-                "5",
-                "--state-dir",
-            ])
-            .arg(&self.state)
-            .arg("--root")
-            .arg(&self.root)
-            .arg("--follow")
-            .arg(&self.log)
-            .env("CANHGAC_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        self.agent = Some(child);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut c) = self.agent.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn append(&self, from: usize, to: usize) {
-        let mut f = std::fs::OpenOptions::new().append(true).open(&self.log).unwrap();
-        for n in from..to {
-            writeln!(f, "{} sshd[42]: line {n} of {}", self.host, self.host).unwrap();
-        }
-        f.sync_all().unwrap();
-    }
-}
-
-impl Drop for Machine {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn get(c: &reqwest::blocking::Client, url: &str, token: &str) -> Value {
-    c.get(url).bearer_auth(token).send().unwrap().json().unwrap()
-}
+use support::agents::{agent_token, client, get, new_unit, wait_for, Machine};
 
 /// Every stored event of `unit`: original text → how many times it is stored.
 fn stored_lines(c: &reqwest::blocking::Client, url: &str, token: &str, unit: i64) -> HashMap<String, usize> {
@@ -156,18 +37,8 @@ fn stored_lines(c: &reqwest::blocking::Client, url: &str, token: &str, unit: i64
     }
 }
 
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 fn expected(m: &Machine, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| format!("{} sshd[42]: line {i} of {}", m.host, m.host))
-        .collect()
+    (0..n).map(|i| m.line(i)).collect()
 }
 
 fn assert_exactly_once(stored: &HashMap<String, usize>, machines: &[&Machine], n: usize) {
@@ -199,50 +70,24 @@ fn cpu_and_rss(pid: u32) -> (f64, u64) {
 fn two_agents_enroll_report_and_deliver_every_line_once_across_a_server_outage() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = support::free_loopback();
     let mut server = support::start_on(&data, &listen, &[]);
     let url = server.url.clone();
-    let c = client();
+    let c = client(30);
     let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
-    let unit: Value = c
-        .post(format!("{url}/api/v1/units"))
-        .bearer_auth(&admin)
-        .json(&json!({"code": "BVE2E", "name": "Bệnh viện E2E", "kind": "public_hospital"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let unit_id = unit["id"].as_i64().unwrap_or_else(|| panic!("unit: {unit}"));
-    let new_token = || -> String {
-        let r: Value = c
-            .post(format!("{url}/api/v1/agents/tokens"))
-            .bearer_auth(&admin)
-            .json(&json!({"unit_id": unit_id, "label": "e2e", "hours": 1}))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        r["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("token: {r}"))
-            .to_string()
-    };
+    let unit_id = new_unit(&c, &url, &admin, "BVE2E", "Bệnh viện E2E");
+    let new_token = || agent_token(&c, &url, &admin, unit_id);
 
     let mut m1 = Machine::new(dir.path(), "ws-e2e-1", "02:00:00:00:e2:01");
     let mut m2 = Machine::new(dir.path(), "ws-e2e-2", "02:00:00:00:e2:02");
     let t1 = new_token();
-    let out = m1.enroll(&url, &t1);
+    let out = m1.enroll_with(&url, &t1, &[]);
     assert!(
         out.status.success(),
         "enroll 1: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = m2.enroll(&url, &new_token());
+    let out = m2.enroll_with(&url, &new_token(), &[]);
     assert!(
         out.status.success(),
         "enroll 2: {}",
@@ -250,12 +95,12 @@ fn two_agents_enroll_report_and_deliver_every_line_once_across_a_server_outage()
     );
     // A one-time token enrolls once.
     let again = Machine::new(dir.path(), "ws-e2e-3", "02:00:00:00:e2:03");
-    let out = again.enroll(&url, &t1);
+    let out = again.enroll_with(&url, &t1, &[]);
     assert!(!out.status.success(), "a used token was accepted again");
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
 
-    m1.start();
-    m2.start();
+    m1.start_following();
+    m2.start_following();
     let assets_of_unit = || -> Vec<Value> {
         get(
             &c,
@@ -302,7 +147,7 @@ fn two_agents_enroll_report_and_deliver_every_line_once_across_a_server_outage()
     // One agent is also restarted while the server is down: it resumes from its checkpoint.
     m1.stop();
     m1.append(250, 300);
-    m1.start();
+    m1.start_following();
     m2.append(250, 300);
     std::thread::sleep(Duration::from_secs(2));
     let server = support::start_on(&data, &listen, &[]);
@@ -373,28 +218,20 @@ fn https_with_the_given_certificate_only() {
     let token = r["token"].as_str().unwrap().to_string();
 
     let mut m = Machine::new(dir.path(), "srv-tls", "02:00:00:00:7e:01");
-    let out = m.enroll(&url, &token);
+    let out = m.enroll_with(&url, &token, &[]);
     assert!(!out.status.success(), "an untrusted certificate was accepted");
     let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
     assert!(
         err.contains("certificate") || err.contains("cannot reach"),
         "{err}"
     );
-    let out = m.enroll("http://192.0.2.1:8080", &token);
+    let out = m.enroll_with("http://192.0.2.1:8080", &token, &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
 
-    let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .args(["agent", "enroll", "--server", &url, "--token", &token, "--ca"])
-        .arg(&cert_path)
-        .arg("--state-dir")
-        .arg(&m.state)
-        .arg("--root")
-        .arg(&m.root)
-        .output()
-        .unwrap();
+    let out = m.enroll_with(&url, &token, &["--ca", cert_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    m.start();
+    m.start(&[], false);
     wait_for("the inventory over HTTPS", 60, || {
         get(&c, &format!("{url}/api/v1/assets?q=srv-tls"), &admin)["total"] == 1
     });
@@ -452,18 +289,7 @@ fn https_with_a_pinned_certificate() {
         .unwrap();
     let token = r["token"].as_str().unwrap().to_string();
     let mut m = Machine::new(dir.path(), "srv-pin", "02:00:00:00:7e:02");
-    let enroll = |pin: &str| {
-        Command::new(env!("CARGO_BIN_EXE_canhgac"))
-            .args([
-                "agent", "enroll", "--server", &url, "--token", &token, "--pin", pin,
-            ])
-            .arg("--state-dir")
-            .arg(&m.state)
-            .arg("--root")
-            .arg(&m.root)
-            .output()
-            .unwrap()
-    };
+    let enroll = |pin: &str| m.enroll_with(&url, &token, &["--pin", pin]);
 
     let out = enroll(&wrong);
     assert!(!out.status.success(), "a wrong pin was accepted");
@@ -481,7 +307,7 @@ fn https_with_a_pinned_certificate() {
     let state: Value = serde_json::from_slice(&std::fs::read(m.state.join("state.json")).unwrap()).unwrap();
     assert_eq!(state["pin"], pin.as_str());
     assert!(state["ca_file"].is_null());
-    m.start();
+    m.start(&[], false);
     wait_for("the inventory over the pinned connection", 60, || {
         get(&c, &format!("{url}/api/v1/assets?q=srv-pin"), &admin)["total"] == 1
     });

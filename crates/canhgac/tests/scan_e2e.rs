@@ -12,21 +12,11 @@
 mod support;
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{json, Value};
-
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../agent/tests/fixtures/debian-root");
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap()
-}
+use support::agents::{agent_token, client, new_unit, wait_for, Machine};
 
 fn eicar(facts: &Path) -> Vec<u8> {
     let text = std::fs::read_to_string(facts).unwrap();
@@ -50,19 +40,6 @@ fn eicar(facts: &Path) -> Vec<u8> {
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every `.yar` under `dir` (index files, which only include others, left out) as zip members named by their path.
@@ -100,107 +77,6 @@ fn zip_rules(dir: &Path, extra: &[(&str, Vec<u8>)]) -> Vec<u8> {
     out.into_inner()
 }
 
-struct Machine {
-    host: String,
-    root: PathBuf,
-    state: PathBuf,
-    agent: Option<Child>,
-}
-
-impl Machine {
-    fn new(dir: &Path, host: &str, mac: &str) -> Machine {
-        let root = dir.join(format!("{host}-root"));
-        copy_dir(Path::new(FIXTURE), &root);
-        std::fs::write(root.join("proc/sys/kernel/hostname"), format!("{host}\n")).unwrap();
-        std::fs::write(root.join("sys/class/net/eth0/address"), format!("{mac}\n")).unwrap();
-        Machine {
-            host: host.into(),
-            root,
-            state: dir.join(format!("{host}-state")),
-            agent: None,
-        }
-    }
-
-    fn plant(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-
-    fn enroll(&self, url: &str, token: &str) {
-        let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-            .args([
-                "agent",
-                "enroll",
-                "--server",
-                url,
-                "--token",
-                token,
-                "--state-dir",
-            ])
-            .arg(&self.state)
-            .arg("--root")
-            .arg(&self.root)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "enroll {}: {}",
-            self.host,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Starts the agent; `confined`: without the capabilities that let root read any file, so a file of mode 000
-    /// is unreadable to it as to any other user.
-    fn start(&mut self, confined: bool) {
-        let mut cmd = if confined {
-            let mut c = Command::new("setpriv");
-            c.args(["--bounding-set", "-dac_override,-dac_read_search", "--"])
-                .arg(env!("CARGO_BIN_EXE_canhgac"));
-            c
-        } else {
-            Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        };
-        cmd.args([
-            "agent",
-            "run",
-            "--poll-ms",
-            "200",
-            "--heartbeat-secs",
-            "5",
-            "--task-secs",
-            "1",
-            "--state-dir",
-        ])
-        .arg(&self.state)
-        .arg("--root")
-        .arg(&self.root)
-        .env("CANHGAC_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-        self.agent = Some(cmd.spawn().unwrap());
-    }
-}
-
-impl Drop for Machine {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.agent.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 #[test]
 fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
     let (Some(community), Some(facts), Some(iocs)) = (
@@ -220,7 +96,7 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
     let dir = tempfile::tempdir().unwrap();
     let server = support::start_with(&dir.path().join("data"), &[]);
     let url = server.url.clone();
-    let c = client();
+    let c = client(120);
     let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
     let get = |path: &str| -> Value {
         c.get(format!("{url}{path}"))
@@ -230,15 +106,7 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
             .json()
             .unwrap()
     };
-    let unit: Value = c
-        .post(format!("{url}/api/v1/units"))
-        .bearer_auth(&admin)
-        .json(&json!({"code": "BVSCAN", "name": "Bệnh viện Quét", "kind": "public_hospital"}))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let unit_id = unit["id"].as_i64().unwrap();
+    let unit_id = new_unit(&c, &url, &admin, "BVSCAN", "Bệnh viện Quét");
 
     // A corrupt bundle is refused on upload; nothing is published.
     let upload = |query: &str, body: Vec<u8>| {
@@ -327,18 +195,10 @@ fn two_agents_scan_with_central_rules_and_the_coverage_adds_up() {
         .unwrap();
     }
     for m in [&m1, &m2] {
-        let r: Value = c
-            .post(format!("{url}/api/v1/agents/tokens"))
-            .bearer_auth(&admin)
-            .json(&json!({"unit_id": unit_id, "label": "scan", "hours": 1}))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        m.enroll(&url, r["token"].as_str().unwrap());
+        m.enroll(&url, &agent_token(&c, &url, &admin, unit_id));
     }
-    m1.start(confine);
-    m2.start(false);
+    m1.start(&["--task-secs", "1"], confine);
+    m2.start(&["--task-secs", "1"], false);
     // A workstation without an agent: never scanned.
     let r = c
         .post(format!("{url}/api/v1/assets"))
@@ -623,4 +483,174 @@ fn chrono_ms() -> i64 {
             .as_millis(),
     )
     .unwrap()
+}
+
+/// A scan result survives a real outage: the agent (talking to the server through a loopback relay that can hold
+/// one request) takes a quick scan task and scans; its result is held on the way, the server is killed (`kill -9`)
+/// and the held connection dropped, so the result stays in the agent's disk spool; the agent itself is restarted
+/// during the outage; the server comes back on the same data folder and port and the result arrives: exactly the
+/// expected two detections, recorded once, and the same result posted again is answered as a repeat that adds
+/// nothing. (Log lines written during an outage are delivered once: `agent_e2e`.)
+#[test]
+fn a_scan_result_spooled_through_a_server_outage_arrives_once() {
+    let (Some(eicar_rule), Some(facts)) = (
+        canhgac_testdata::require("yara/yara-rules-community/malware/MALW_Eicar.yar"),
+        canhgac_testdata::require("eicar/EICAR_FACTS.md"),
+    ) else {
+        return;
+    };
+    let began = std::time::Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listen = support::free_loopback();
+    let mut server = support::start_on(&data, &listen, &[]);
+    let url = server.url.clone();
+    let relay = support::relay::Relay::start(&listen);
+    let c = client(30);
+    let admin = support::token_for_admin(&c, &url, server.password.as_deref().unwrap());
+    let get = |path: &str| -> Value { support::agents::get(&c, &format!("{url}{path}"), &admin) };
+    let unit_id = new_unit(&c, &url, &admin, "BVOUT", "Bệnh viện Mất điện");
+
+    // The real EICAR rule and a hash list with a line for a planted file.
+    let eicar = eicar(&facts);
+    let payload = b"planted payload for the outage test: not malware, just these bytes\n".to_vec();
+    let empty = dir.path().join("no-rules");
+    std::fs::create_dir_all(&empty).unwrap();
+    let bundle = zip_rules(
+        &empty,
+        &[
+            ("MALW_Eicar.yar", std::fs::read(&eicar_rule).unwrap()),
+            (
+                "hashes.txt",
+                format!("{};planted test payload\n", sha256(&payload)).into_bytes(),
+            ),
+        ],
+    );
+    let r = c
+        .post(format!("{url}/api/v1/scan/rulesets?file=outage.zip&network=true"))
+        .bearer_auth(&admin)
+        .body(bundle)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+
+    let mut m = Machine::new(dir.path(), "srv-outage", "02:00:00:00:0f:01");
+    m.plant("tmp/eicar.com", &eicar);
+    m.plant("home/ops/Downloads/payload.bin", &payload);
+    m.enroll(&relay.url, &agent_token(&c, &url, &admin, unit_id));
+    let agent_args = ["--task-secs", "1"];
+    m.start(&agent_args, false);
+    wait_for("the inventory", 30, || {
+        get(&format!("/api/v1/assets?unit_id={unit_id}"))["total"] == 1
+    });
+    let asset = get(&format!("/api/v1/assets?unit_id={unit_id}"))["items"][0]["id"].clone();
+
+    relay.hold("/result HTTP/1.1");
+    let r: Value = c
+        .post(format!("{url}/api/v1/scan/tasks"))
+        .bearer_auth(&admin)
+        .json(&json!({"unit_id": unit_id, "target": "host", "asset_id": asset, "profile": "quick"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let task_id = r["created"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("task: {r}"));
+    let task = || -> Value {
+        get(&format!("/api/v1/scan/tasks?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == task_id)
+            .unwrap()
+            .clone()
+    };
+    let root = m.root.to_str().unwrap().to_string();
+    let detections = || -> Vec<(String, String)> {
+        let mut d: Vec<(String, String)> = get(&format!("/api/v1/scan/detections?unit_id={unit_id}"))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let path = d["path"].as_str().unwrap();
+                let rel = path.strip_prefix(root.as_str()).unwrap_or(path);
+                (rel.to_string(), d["rule"].as_str().unwrap().to_string())
+            })
+            .collect();
+        d.sort();
+        d
+    };
+
+    // The agent took the task and scanned; its result is on the way when the server dies.
+    relay.wait_held(30);
+    assert_eq!(task()["state"], "running");
+    assert!(detections().is_empty());
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    relay.release();
+    // The agent retries into the void, and is restarted meanwhile: the result waits in its spool on disk.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    m.stop();
+    m.start(&agent_args, false);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+
+    let server = support::start_on(&data, &listen, &[]);
+    assert_eq!(server.url, url);
+    wait_for("the result after the outage", 30, || task()["state"] == "done");
+    let expected = vec![
+        (
+            "/home/ops/Downloads/payload.bin".to_string(),
+            "scan/hash:hashes.txt".to_string(),
+        ),
+        ("/tmp/eicar.com".to_string(), "scan/eicar".to_string()),
+    ];
+    assert_eq!(detections(), expected);
+    let t = task();
+    assert_eq!(t["found"], 2, "{t}");
+    // A little longer: nothing arrives twice.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(detections(), expected);
+    let alerts = get(&format!("/api/v1/alerts?unit_id={unit_id}"));
+    let scan_alerts = alerts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule_id"].as_str().unwrap_or_default().starts_with("scan/"))
+        .count();
+    assert_eq!(scan_alerts, 2, "{alerts}");
+
+    // The same result delivered again (as after a lost answer) is a repeat: recorded once, nothing added.
+    let state: Value = serde_json::from_slice(&std::fs::read(m.state.join("state.json")).unwrap()).unwrap();
+    let credential = state["credential"].as_str().unwrap();
+    let again = json!({
+        "task_id": task_id,
+        "outcome": "done",
+        "scanned": t["scanned"],
+        "found": [
+            {"path": m.root.join("tmp/eicar.com"), "sha256": sha256(&eicar), "size": eicar.len(),
+             "mtime": null, "mode": null, "rules": ["department/v1/MALW_Eicar.yar:eicar"], "hash_lists": []},
+            {"path": m.root.join("home/ops/Downloads/payload.bin"), "sha256": sha256(&payload),
+             "size": payload.len(), "mtime": null, "mode": null, "rules": [],
+             "hash_lists": ["department/v1/hashes.txt"]},
+        ],
+    });
+    let r = c
+        .post(format!("{url}/api/v1/agent/scan/tasks/{task_id}/result"))
+        .bearer_auth(credential)
+        .json(&again)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let recorded: Value = r.json().unwrap();
+    assert_eq!(
+        (recorded["repeated"].as_bool(), recorded["detections"].as_i64()),
+        (Some(true), Some(2)),
+        "{recorded}"
+    );
+    assert_eq!(detections(), expected);
+    let elapsed = began.elapsed();
+    println!("scan result through an outage: {:.1} s", elapsed.as_secs_f64());
+    assert!(elapsed.as_secs() < 60, "took {elapsed:?}");
+    drop(server);
 }

@@ -85,6 +85,11 @@ pub struct EventLogFollower {
     source: String,
     state_path: PathBuf,
     subscriptions: Vec<Subscription>,
+    /// The committed bookmarks, also of channels not subscribed this time (kept for when they come back).
+    saved: BTreeMap<String, String>,
+    /// Channels that could not be subscribed (absent, such as Sysmon's when Sysmon is not installed, or not
+    /// readable), with why; the others are followed.
+    pub skipped: Vec<String>,
 }
 
 fn wide(s: &str) -> Vec<u16> {
@@ -148,7 +153,8 @@ pub fn event_id(source: &str, channel: &str, record: u64) -> String {
 
 impl EventLogFollower {
     /// Subscribes to `channels` (`Security`, `System`, `Microsoft-Windows-Sysmon/Operational`…), after their
-    /// bookmarks in `state_path` when there are.
+    /// bookmarks in `state_path` when there are. A channel that cannot be subscribed is listed in
+    /// [`EventLogFollower::skipped`]; an unreadable state file is an error.
     pub fn open(
         state_path: impl Into<PathBuf>,
         channels: &[String],
@@ -164,6 +170,7 @@ impl EventLogFollower {
             None => State::default(),
         };
         let mut subscriptions = Vec::new();
+        let mut skipped = Vec::new();
         for channel in channels {
             let saved = state.bookmarks.get(channel);
             let bookmark_xml = saved.map(|x| wide(x));
@@ -203,7 +210,8 @@ impl EventLogFollower {
                 let err = last_error(format!("EvtSubscribe {channel}"));
                 // SAFETY: the event created above.
                 unsafe { CloseHandle(signal) };
-                return Err(err);
+                skipped.push(format!("{channel}: {err}"));
+                continue;
             }
             subscriptions.push(Subscription {
                 channel: channel.clone(),
@@ -216,6 +224,8 @@ impl EventLogFollower {
             source: source.into(),
             state_path,
             subscriptions,
+            saved: state.bookmarks,
+            skipped,
         })
     }
 
@@ -271,11 +281,13 @@ impl EventLogFollower {
         Ok(batch)
     }
 
-    /// Saves a batch's bookmarks as the resume point.
+    /// Saves a batch's bookmarks as the resume point (the other channels' saved ones kept).
     pub fn commit(&mut self, bookmarks: &BTreeMap<String, String>) -> Result<()> {
+        self.saved
+            .extend(bookmarks.iter().map(|(k, v)| (k.clone(), v.clone())));
         let state = State {
             version: 1,
-            bookmarks: bookmarks.clone(),
+            bookmarks: self.saved.clone(),
         };
         let text = serde_json::to_vec_pretty(&state).map_err(|e| Error::Corrupt {
             path: self.state_path.clone(),

@@ -176,20 +176,30 @@ fn architecture(machine: &str) -> String {
     .to_owned()
 }
 
+/// Total and free bytes of the file system holding `at` (Unix); 0 and 0 with a warning when unknown.
+#[cfg(unix)]
+fn disk_space_or_warn(at: &std::path::Path, warnings: &mut Vec<String>) -> (u64, u64) {
+    super::hardware::disk_space(at).unwrap_or_else(|e| {
+        warnings.push(format!("statvfs {}: {e}", at.display()));
+        (0, 0)
+    })
+}
+
+/// Not measured from a mounted Unix root on other systems.
+#[cfg(not(unix))]
+fn disk_space_or_warn(_at: &std::path::Path, _warnings: &mut Vec<String>) -> (u64, u64) {
+    (0, 0)
+}
+
 fn disks(src: &Sources, mounts: &str, warnings: &mut Vec<String>) -> Vec<Disk> {
     let mut out = Vec::new();
     for m in parse_mounts(mounts) {
-        let (mut total_bytes, mut free_bytes) = (0, 0);
-        if src.measure_disks {
+        let (total_bytes, free_bytes) = if src.measure_disks {
             let at = src.root.join(m.mount.trim_start_matches('/'));
-            #[cfg(unix)]
-            match super::hardware::disk_space(&at) {
-                Ok((t, f)) => (total_bytes, free_bytes) = (t, f),
-                Err(e) => warnings.push(format!("statvfs {}: {e}", at.display())),
-            }
-            #[cfg(not(unix))]
-            let _ = (&at, &mut *warnings);
-        }
+            disk_space_or_warn(&at, warnings)
+        } else {
+            (0, 0)
+        };
         out.push(Disk {
             mount: m.mount,
             device: m.device,

@@ -297,9 +297,9 @@ impl Tasks {
     }
 }
 
-/// The runner for the enrolled agent of `state_dir`, over its server.
+/// The runner for the enrolled agent of `state_dir`, over its server (trusted as enrollment chose).
 pub fn open_enrolled(state_dir: &Path, config: ScanConfig, poll: Duration) -> Result<Tasks> {
     let state = crate::AgentState::load(state_dir)?;
-    let client = HttpClient::new(&state.server, state.ca_file.as_deref())?;
+    let client = state.client()?;
     Tasks::open(state_dir, &state.credential, Arc::new(client), config, poll)
 }

@@ -1,11 +1,16 @@
-//! Running a scan task: the profile's roots walked by `canhgac-scan`, the files found with their metadata on disk
-//! (modification time, permissions) and every item not scanned reported with its reason.
+//! Running a scan task: the roots of the task's profile resolved by `canhgac-scan` ([`canhgac_scan::profile`]:
+//! quick = common malware and autostart places, full = every local disk file system) on the machine, or on the
+//! root file system the agent describes (`--root`), or the folders the agent was given for full scans; walked
+//! with the agent's exclusions and CPU/I/O budget and the task's thread count (else the agent's); the files found
+//! with their metadata on disk (modification time, permissions) and every item not scanned reported with its
+//! reason.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use canhgac_model::scan::{FoundFile, ScanProblem, ScanProfile, TaskOutcome, TaskResult};
-use canhgac_scan::{Engine, ScanOptions};
+use canhgac_scan::profile::linux;
+use canhgac_scan::{Budget, Engine, Roots, ScanOptions};
 
 /// Problems sent back per task at most (all are counted).
 const MAX_PROBLEMS: usize = 500;
@@ -13,55 +18,56 @@ const MAX_PROBLEMS: usize = 500;
 /// Where scans look and how hard they work.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
-    /// Roots of a full scan (`/` by default).
+    /// The root file system the profiles are resolved on: `None` for this machine (`/`, or the drives of Windows),
+    /// a folder for a machine mounted there.
+    pub root: Option<PathBuf>,
+    /// Folders a full scan covers instead of the profile's (empty: the profile's).
     pub full_roots: Vec<PathBuf>,
-    /// Roots of a quick scan: common malware locations that exist on this machine.
-    pub quick_roots: Vec<PathBuf>,
     /// Worker threads when the task does not say (at least 1).
     pub threads: usize,
+    /// CPU and I/O priority of the scanning threads.
+    pub budget: Budget,
     /// Files larger than this are skipped (and reported).
     pub max_size: u64,
     /// Exclusion globs.
     pub exclude: Vec<String>,
 }
 
-/// Common malware locations under `root` (`/` for this machine): temporary folders, start-up and scheduled-job
-/// folders, users' homes, web roots. Only those that exist.
-pub fn quick_locations(root: &Path) -> Vec<PathBuf> {
-    let rel: &[&str] = if cfg!(windows) {
-        &[
-            "Windows/Temp",
-            "Users/Public",
-            "ProgramData/Microsoft/Windows/Start Menu/Programs/StartUp",
-            "Users",
-        ]
-    } else {
-        &[
-            "tmp",
-            "var/tmp",
-            "dev/shm",
-            "root",
-            "home",
-            "etc/cron.d",
-            "etc/init.d",
-            "etc/systemd/system",
-            "usr/local/bin",
-            "var/www",
-        ]
-    };
-    rel.iter().map(|r| root.join(r)).filter(|p| p.exists()).collect()
-}
-
 impl ScanConfig {
-    /// Full scans of `root` (or `/`), quick scans of its common locations, `threads` workers.
+    /// Scans of the machine under `root` (or this one) by its profiles, `threads` workers, background priority.
     pub fn for_root(root: Option<&Path>, threads: usize) -> Self {
-        let root = root.map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         Self {
-            quick_roots: quick_locations(&root),
-            full_roots: vec![root],
+            root: root.map(Path::to_path_buf),
+            full_roots: Vec::new(),
             threads: threads.max(1),
+            budget: Budget::background(),
             max_size: 100 << 20,
             exclude: Vec::new(),
+        }
+    }
+
+    /// The roots a task of `profile` covers.
+    pub fn roots(&self, profile: ScanProfile) -> Roots {
+        if profile == ScanProfile::Full && !self.full_roots.is_empty() {
+            return Roots {
+                paths: self.full_roots.clone(),
+                one_file_system: false,
+                notes: Vec::new(),
+            };
+        }
+        let profile = match profile {
+            ScanProfile::Quick => canhgac_scan::ScanProfile::Quick,
+            ScanProfile::Full => canhgac_scan::ScanProfile::Full,
+        };
+        match &self.root {
+            None => profile.roots(),
+            Some(root) => {
+                let sources = linux::Sources::under(root);
+                match profile {
+                    canhgac_scan::ScanProfile::Quick => linux::quick_roots(&sources),
+                    canhgac_scan::ScanProfile::Full => linux::full_roots(&sources),
+                }
+            }
         }
     }
 }
@@ -93,10 +99,7 @@ pub fn run(
     result: &mut TaskResult,
 ) {
     let started = Instant::now();
-    let roots = match profile {
-        ScanProfile::Full => &config.full_roots,
-        ScanProfile::Quick => &config.quick_roots,
-    };
+    let roots = config.roots(profile);
     let opts = ScanOptions {
         threads: usize::try_from(threads)
             .ok()
@@ -104,9 +107,12 @@ pub fn run(
             .unwrap_or(config.threads),
         max_size: config.max_size,
         exclude: config.exclude.clone(),
+        budget: config.budget,
+        one_file_system: roots.one_file_system,
         ..Default::default()
     };
-    match engine.scan_paths(roots, &opts) {
+    let mut notes = roots.notes.clone();
+    match engine.scan_paths(&roots.paths, &opts) {
         Ok(report) => {
             result.outcome = TaskOutcome::Done;
             result.scanned = report.stats.scanned;
@@ -137,9 +143,10 @@ pub fn run(
                     reason: s.reason.to_string(),
                 })
                 .collect();
-            if roots.is_empty() {
-                result.message = "no folder of this profile exists on the machine".into();
+            if roots.paths.is_empty() {
+                notes.push("no folder of this profile exists on the machine".into());
             }
+            result.message = notes.join("; ");
         }
         Err(e) => {
             result.outcome = TaskOutcome::Failed;

@@ -93,19 +93,46 @@ struct RunArgs {
     /// lines are dropped and counted.
     #[arg(long, default_value_t = 256)]
     spool_max_mb: u64,
-    /// A folder a full scan covers (repeatable); by default the machine's root (`--root`, else `/`).
+    /// A folder a full scan covers (repeatable); by default the full profile: every local disk file system of the
+    /// machine (`--root`, else this one). Quick scans always take the quick profile's places.
     #[arg(long)]
     scan_root: Vec<PathBuf>,
+    /// Nice value of the scanning threads (0: unchanged; above 0 their disk reads also get idle priority).
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    scan_nice: i32,
+    /// Leave out of scans what matches this glob, by whole path or by name (`/proc/**`, `*.iso`); repeatable.
+    #[arg(long)]
+    scan_exclude: Vec<String>,
     /// Scan worker threads when the task does not say.
     #[arg(long, default_value_t = 2)]
     scan_threads: usize,
     /// Files larger than this (MiB) are not scanned (they are reported).
     #[arg(long, default_value_t = 100)]
     scan_max_mb: u64,
+    /// Windows: an event channel to forward (repeatable); by default `Security`, `System`, `Application`,
+    /// `Microsoft-Windows-Sysmon/Operational` and `Microsoft-Windows-PowerShell/Operational`. A channel that does
+    /// not exist or cannot be read is reported and left out.
+    #[cfg(windows)]
+    #[arg(long, value_name = "CHANNEL", default_values_t = DEFAULT_CHANNELS.map(String::from))]
+    event_channel: Vec<String>,
+    /// Windows: forward no event channel.
+    #[cfg(windows)]
+    #[arg(long, conflicts_with = "event_channel")]
+    no_event_channels: bool,
     /// Seconds between checks for new tasks from the server.
     #[arg(long, default_value_t = 60)]
     task_secs: u64,
 }
+
+/// The event channels forwarded on Windows unless told otherwise.
+#[cfg(windows)]
+const DEFAULT_CHANNELS: [&str; 5] = [
+    "Security",
+    "System",
+    "Application",
+    "Microsoft-Windows-Sysmon/Operational",
+    "Microsoft-Windows-PowerShell/Operational",
+];
 
 pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     match args.command {
@@ -153,6 +180,11 @@ fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
         scan.full_roots = a.scan_root.clone();
     }
     scan.max_size = a.scan_max_mb.max(1).saturating_mul(1 << 20);
+    scan.budget = canhgac_scan::Budget {
+        nice: (a.scan_nice != 0).then_some(a.scan_nice),
+        idle_io: a.scan_nice > 0,
+    };
+    scan.exclude = a.scan_exclude.clone();
     let tasks =
         canhgac_agent::tasks::open_enrolled(&a.state_dir, scan, Duration::from_secs(a.task_secs.max(1)))
             .with_context(|| format!("opening the task state in {}", a.state_dir.display()))?;
@@ -170,6 +202,10 @@ fn run_agent(a: RunArgs, stop: &dyn Fn() -> bool) -> anyhow::Result<()> {
             let _ = (units, journal_root);
             anyhow::bail!("--journald: the systemd journal exists on Linux only");
         }
+    }
+    #[cfg(windows)]
+    if !a.no_event_channels && !a.event_channel.is_empty() {
+        agent = agent.with_eventlog(open_eventlog(&a.state_dir, &a.event_channel)?);
     }
     tracing::info!(files = a.follow.len(), "agent running");
     agent.run(stop).context("agent stopped")
@@ -206,6 +242,26 @@ fn windows_service(command: ServiceCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The event channel follower of an enrolled agent (bookmarks in `eventlog.json`, ids carrying the agent's id);
+/// channels that cannot be subscribed are logged and left out.
+#[cfg(windows)]
+fn open_eventlog(
+    state_dir: &std::path::Path,
+    channels: &[String],
+) -> anyhow::Result<canhgac_agent::eventlog::EventLogFollower> {
+    let state = canhgac_agent::AgentState::load(state_dir)?;
+    let follower = canhgac_agent::eventlog::EventLogFollower::open(
+        state_dir.join("eventlog.json"),
+        channels,
+        format!("agent-{}", state.agent_id),
+    )
+    .context("opening the event channels")?;
+    for skipped in &follower.skipped {
+        tracing::warn!(channel = %skipped, "event channel not followed");
+    }
+    Ok(follower)
 }
 
 /// The journal follower of an enrolled agent (ids carry the agent's id, as its file lines do); the journal of a

@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod agents;
+pub mod relay;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +23,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A free loopback address (`127.0.0.1:PORT`): to start on, and to start on again after a kill.
+pub fn free_loopback() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
 }
 
 /// Starts `canhgac serve --data-dir DIR --listen 127.0.0.1:0` and waits until it listens.
