@@ -53,6 +53,9 @@ pub const QUICK_SYSTEM: &[&str] = &[
     "etc/xdg/autostart",
     "usr/local/bin",
     "usr/local/sbin",
+    // Web roots: where web shells are dropped on a server.
+    "var/www",
+    "srv/www",
 ];
 
 /// Places of a quick scan inside each home folder (`home/*` and `root`).

@@ -30,6 +30,8 @@ fn quick() -> Roots {
     let system_root = env("SystemRoot").unwrap_or_else(|| r"C:\Windows".into());
     candidates.push(PathBuf::from(&system_root).join("Temp"));
     let drive = env("SystemDrive").unwrap_or_else(|| "C:".into());
+    // IIS's web root: where web shells are dropped on a server.
+    candidates.push(PathBuf::from(format!(r"{drive}\inetpub\wwwroot")));
     let users = PathBuf::from(format!(r"{drive}\Users"));
     match std::fs::read_dir(&users) {
         Ok(dir) => {

@@ -25,6 +25,7 @@ fn quick_roots_are_the_existing_malware_places_of_a_fake_system() {
             "home/alice/Documents",
             "home/bob/.local/bin",
             "root/Downloads",
+            "var/www/html",
         ],
     );
     fs::write(root.join("etc/rc.local"), "#!/bin/sh\n").unwrap();
@@ -46,6 +47,7 @@ fn quick_roots_are_the_existing_malware_places_of_a_fake_system() {
         "tmp",
         "usr/lib/systemd/system",
         "var/tmp",
+        "var/www",
     ]
     .iter()
     .map(|p| root.join(p))
