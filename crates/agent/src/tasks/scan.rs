@@ -112,7 +112,17 @@ pub fn run(
         ..Default::default()
     };
     let mut notes = roots.notes.clone();
-    match engine.scan_paths(&roots.paths, &opts) {
+    let mut scanned = engine.scan_paths(&roots.paths, &opts);
+    if let Err(canhgac_scan::Error::Budget(e)) = &scanned {
+        // The machine must still be scanned: a priority the system refuses is reported, not a reason to skip it.
+        notes.push(format!("priority not lowered ({e}): scanned at normal priority"));
+        let normal = ScanOptions {
+            budget: canhgac_scan::Budget::default(),
+            ..opts
+        };
+        scanned = engine.scan_paths(&roots.paths, &normal);
+    }
+    match scanned {
         Ok(report) => {
             result.outcome = TaskOutcome::Done;
             result.scanned = report.stats.scanned;
