@@ -15,9 +15,7 @@ use std::ptr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use windows_sys::Win32::Foundation::{
-    CloseHandle, GetLastError, ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, HANDLE,
-};
+use windows_sys::Win32::Foundation::{CloseHandle, ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, HANDLE};
 use windows_sys::Win32::System::EventLog::{
     EvtClose, EvtCreateBookmark, EvtNext, EvtRender, EvtRenderBookmark, EvtRenderEventXml, EvtSubscribe,
     EvtSubscribeStartAfterBookmark, EvtSubscribeToFutureEvents, EvtUpdateBookmark, EVT_HANDLE,
@@ -99,9 +97,15 @@ fn wide(s: &str) -> Vec<u16> {
 fn last_error(what: String) -> Error {
     Error::Command {
         command: what,
-        // SAFETY: reads the calling thread's last error.
-        message: std::io::Error::from_raw_os_error(unsafe { GetLastError() } as i32).to_string(),
+        message: std::io::Error::last_os_error().to_string(),
     }
+}
+
+/// The calling thread's last Windows error code (what `GetLastError` returns).
+fn last_error_code() -> u32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .map_or(0, |c| c as u32)
 }
 
 /// Renders an event (XML) or a bookmark into a string.
@@ -111,8 +115,7 @@ fn render(handle: EVT_HANDLE, flags: u32) -> std::result::Result<String, u32> {
     // SAFETY: a size query with no buffer.
     let ok = unsafe { EvtRender(0, handle, flags, 0, ptr::null_mut(), &mut used, &mut count) };
     if ok == 0 {
-        // SAFETY: reads the calling thread's last error.
-        let err = unsafe { GetLastError() };
+        let err = last_error_code();
         if err != ERROR_INSUFFICIENT_BUFFER {
             return Err(err);
         }
@@ -131,8 +134,7 @@ fn render(handle: EVT_HANDLE, flags: u32) -> std::result::Result<String, u32> {
         )
     };
     if ok == 0 {
-        // SAFETY: reads the calling thread's last error.
-        return Err(unsafe { GetLastError() });
+        return Err(last_error_code());
     }
     let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
     Ok(String::from_utf16_lossy(&buf[..end]))
@@ -240,9 +242,7 @@ impl EventLogFollower {
                 // SAFETY: `handles` has room for `want` handles; no waiting.
                 let ok = unsafe { EvtNext(sub.handle.0, want, handles.as_mut_ptr(), 0, 0, &mut returned) };
                 if ok == 0 {
-                    // SAFETY: reads the calling thread's last error.
-                    let err = unsafe { GetLastError() };
-                    if err == ERROR_NO_MORE_ITEMS {
+                    if last_error_code() == ERROR_NO_MORE_ITEMS {
                         break;
                     }
                     return Err(last_error(format!("EvtNext {}", sub.channel)));
