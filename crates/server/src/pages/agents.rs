@@ -29,12 +29,8 @@ async fn render(page: &Page, token: Option<String>, errors: Value, status: Statu
         Ok(u) => u,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
-    let manageable: Vec<_> = units
-        .iter()
-        .filter(|u| page.actor.allows(Permission::AdministerUnit, u.id))
-        .collect();
+    let unit_names = crate::pages::unit_names(&units);
+    let manageable = crate::pages::units_allowing(page, &units, Permission::AdministerUnit);
     let admin_units: Vec<i64> = manageable.iter().map(|u| u.id.0).collect();
     let now = canhgac_store::now_ms();
     let ctx = page.ctx(context! {

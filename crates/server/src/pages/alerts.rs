@@ -29,8 +29,7 @@ pub async fn list(page: Page, headers: HeaderMap, Query(q): Query<AlertQuery>) -
         Ok(u) => u,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+    let unit_names = crate::pages::unit_names(&units);
     let fragment = headers.get("x-fragment").is_some();
     let summary = if page.actor.scope() == Scope::All && !fragment {
         match store.alert_summary(&page.actor).await {

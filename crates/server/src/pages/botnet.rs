@@ -97,8 +97,7 @@ async fn render(page: &Page, q: ItemQuery, extra: Value, status: StatusCode) -> 
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+    let unit_names = crate::pages::unit_names(&units);
     let ctx = page.ctx(context! {
         items, lists, unit_names, units => if page.actor.scope() == Scope::All { units } else { Vec::new() },
         warning_lists, warning_kinds => WARNING_KINDS,

@@ -63,8 +63,7 @@ pub async fn show(page: Page) -> Response {
     };
     let queue_total = queue.len();
     let queue: Vec<_> = queue.into_iter().take(5).collect();
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+    let unit_names = crate::pages::unit_names(&units);
     page.render(
         "dashboard.html",
         minijinja::context! { contacts, counts, unit_name, unit_count => units.len(), on_duty, unit_names, queue, queue_total, alerts },

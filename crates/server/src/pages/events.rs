@@ -121,12 +121,8 @@ async fn render_sources(page: &Page, token: Option<String>, errors: Value, statu
         Ok(u) => u,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
-    let manageable: Vec<_> = units
-        .iter()
-        .filter(|u| page.actor.allows(Permission::AdministerUnit, u.id))
-        .collect();
+    let unit_names = crate::pages::unit_names(&units);
+    let manageable = crate::pages::units_allowing(page, &units, Permission::AdministerUnit);
     let counters = page
         .state
         .ingest

@@ -23,9 +23,22 @@ pub mod vulnerabilities;
 
 use std::collections::BTreeMap;
 
-use canhgac_model::FieldError;
+use canhgac_model::{FieldError, Permission, Unit};
 
 use crate::auth::Page;
+
+/// Unit id (as text, the way templates look it up) → unit name, for the units a page lists.
+pub fn unit_names(units: &[Unit]) -> BTreeMap<String, String> {
+    units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect()
+}
+
+/// The units of `units` where the person asking holds `permission` (the choices of a form's unit field).
+pub fn units_allowing<'a>(page: &Page, units: &'a [Unit], permission: Permission) -> Vec<&'a Unit> {
+    units
+        .iter()
+        .filter(|u| page.actor.allows(permission, u.id))
+        .collect()
+}
 
 /// Field errors as a map field → translated message (with the offending value), for templates.
 pub fn field_messages(page: &Page, errors: &[FieldError]) -> BTreeMap<String, String> {

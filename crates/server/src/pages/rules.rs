@@ -82,10 +82,7 @@ async fn render(page: &Page, q: &RulesQuery, problems: Option<Problems>, status:
         }
     }
     let loaded = loaded_rules(&page.state, &page.actor, &q.q, q.page);
-    let unit_names: BTreeMap<String, String> = units
-        .iter()
-        .map(|u| (u.id.0.to_string(), u.name.clone()))
-        .collect();
+    let unit_names = crate::pages::unit_names(&units);
     let (messages, name, yaml) = problems.map_or((Vec::new(), String::new(), String::new()), |p| {
         (p.messages, p.name, p.yaml)
     });

@@ -72,16 +72,9 @@ async fn render(page: &Page, out: Outcome, status: StatusCode) -> Response {
         Ok(u) => u,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
-    let admin_units: Vec<_> = units
-        .iter()
-        .filter(|u| page.actor.allows(Permission::AdministerUnit, u.id))
-        .collect();
-    let operate_units: Vec<_> = units
-        .iter()
-        .filter(|u| page.actor.allows(Permission::Operate, u.id))
-        .collect();
+    let unit_names = crate::pages::unit_names(&units);
+    let admin_units = crate::pages::units_allowing(page, &units, Permission::AdministerUnit);
+    let operate_units = crate::pages::units_allowing(page, &units, Permission::Operate);
     let ctx = page.ctx(context! {
         section => "scan", rulesets, tasks, schedules, agents, unit_names, admin_units, operate_units,
         dept => page.actor.is_dept_admin(),
@@ -301,8 +294,7 @@ async fn render_detections(
         Ok(u) => u,
         Err(e) => return page.fail(e),
     };
-    let unit_names: std::collections::BTreeMap<String, String> =
-        units.iter().map(|u| (u.id.to_string(), u.name.clone())).collect();
+    let unit_names = crate::pages::unit_names(&units);
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|d| {
